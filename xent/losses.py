@@ -1,0 +1,714 @@
+"""Losses on logits and probabilities, with their analytic gradients.
+
+Semantics follow ``torch.nn.functional`` (``cross_entropy``, ``nll_loss``,
+``binary_cross_entropy``, ``binary_cross_entropy_with_logits``): the same ``weight``,
+``ignore_index``, ``reduction`` and ``label_smoothing`` rules, including what ``"mean"``
+divides by. The deliberate differences are few and stated where they occur.
+
+For ``reduction="none"`` the gradient functions return the gradient of the *sum* of the
+per-sample losses: each row holds the gradient of its own loss.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NamedTuple, TypeVar
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from xent import _validate
+from xent.softmax import _logits, _normalizer, sigmoid
+from xent.special import softplus
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _shared_args(args: str) -> Callable[[_F], _F]:
+    """Put the ``Args`` section that a loss shares with its ``_grad`` twins into a docstring."""
+
+    def decorate(function: _F) -> _F:
+        assert function.__doc__ is not None and "    {args}\n" in function.__doc__
+        function.__doc__ = function.__doc__.replace("    {args}\n", args)
+        return function
+
+    return decorate
+
+
+class _Target(NamedTuple):
+    indices: np.ndarray | None  # class indices (..., ), ignored entries set to 0
+    ignored: np.ndarray | None  # bool (..., )
+    probs: np.ndarray | None  # probabilities (..., K), class axis last
+
+
+def _target(
+    target: ArrayLike, logits_shape: tuple[int, ...], axis: int, ignore_index: int, work: Any
+) -> _Target:
+    """Read ``target`` as class indices (integer dtype) or probabilities (float dtype)."""
+    array = np.asarray(target)
+    kind = array.dtype.kind
+    num_classes = logits_shape[axis]
+    if kind in "iu":
+        expected = logits_shape[:axis] + logits_shape[axis + 1 :]
+        if array.shape != expected:
+            raise ValueError(
+                f"target of class indices must have the shape of logits without the class axis "
+                f"{expected}; got {array.shape}"
+            )
+        ignore_index = _validate.integer(ignore_index, "ignore_index")
+        ignored = _validate.class_indices(array, num_classes, ignore_index)
+        return _Target(np.where(ignored, 0, array).astype(np.intp), ignored, None)
+    if kind == "f":
+        probs, probs_dtype = _validate.float_array(array, "target")
+        if probs.shape != logits_shape:
+            raise ValueError(
+                f"target of probabilities must have the shape of logits {logits_shape}; "
+                f"got {probs.shape}"
+            )
+        _validate.distribution(probs, axis, "target", probs_dtype)
+        return _Target(None, None, np.moveaxis(probs, axis, -1).astype(work, copy=False))
+    raise TypeError(
+        "target must hold class indices (integer dtype) or probabilities (float dtype); "
+        f"got dtype {array.dtype}"
+    )
+
+
+def _reduce(
+    per_sample: np.ndarray, grad: np.ndarray | None, reduction: str, denominator: Any
+) -> tuple[np.ndarray, np.ndarray | None]:
+    if reduction == "none":
+        return per_sample, grad
+    total = np.sum(per_sample)
+    if reduction == "sum":
+        return total, grad
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = total / denominator
+    # With nothing to average (every target ignored), PyTorch's loss is 0 / 0 = nan while its
+    # gradient stays 0: no sample may pull on the logits.
+    if grad is not None and denominator != 0:
+        grad = grad / denominator
+    return mean, grad
+
+
+def _softmax_cross_entropy(
+    logits: ArrayLike,
+    target: ArrayLike,
+    axis: int,
+    weight: ArrayLike | None,
+    ignore_index: int,
+    reduction: str,
+    label_smoothing: float,
+    need_grad: bool,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    reduction = _validate.reduction(reduction)
+    eps = _validate.label_smoothing(label_smoothing)
+    z, axis, dtype = _logits(logits, axis, name="logits")
+    logits_shape = np.moveaxis(z, -1, axis).shape
+    num_classes = z.shape[-1]
+    work = z.dtype
+    w = _validate.class_weight(weight, num_classes, work)
+    tgt = _target(target, logits_shape, axis, ignore_index, work)
+    parts = _normalizer(z)
+    # -log q_c = log1p(r) - (z_c - m): exact at the top class, where log1p(r) ~ r is tiny.
+    with np.errstate(invalid="ignore", over="ignore"):
+        if tgt.probs is not None:
+            loss, grad, denominator = _soft_target_terms(parts, tgt.probs, w, eps, need_grad)
+        else:
+            assert tgt.indices is not None and tgt.ignored is not None
+            loss, grad, denominator = _index_target_terms(
+                parts, tgt.indices, tgt.ignored, w, eps, need_grad
+            )
+    loss, grad = _reduce(loss, grad, reduction, denominator)
+    out_grad = None if grad is None else np.moveaxis(grad, -1, axis).astype(dtype, copy=False)
+    return np.asarray(loss).astype(dtype, copy=False), out_grad
+
+
+def _top_entries_fixed(
+    grad: np.ndarray, parts: Any, total_mass: np.ndarray, mass_off_top: np.ndarray
+) -> np.ndarray:
+    """Rewrite ``A q_top - P_top`` as ``(A - P_top) - A s``, where ``s = r / (1 + r)``.
+
+    ``q_top = 1 - s`` rounds to 1 when the row is confident, and ``A q_top - P_top`` would
+    then lose ``s`` entirely: the gradient at a confidently right target is minus the
+    non-target mass, not 0.
+    """
+    non_top_mass = parts.rest / (1 + parts.rest)
+    np.put_along_axis(grad, parts.top, mass_off_top - total_mass * non_top_mass, axis=-1)
+    return grad
+
+
+def _index_target_terms(
+    parts: Any,
+    indices: np.ndarray,
+    ignored: np.ndarray,
+    w: np.ndarray | None,
+    eps: float,
+    need_grad: bool,
+) -> tuple[np.ndarray, np.ndarray | None, Any]:
+    num_classes = parts.shifted.shape[-1]
+    y = indices[..., None]
+    log_norm = parts.log_norm[..., 0]
+    nll = log_norm - np.take_along_axis(parts.shifted, y, axis=-1)[..., 0]
+    w_y = np.ones_like(nll) if w is None else w[indices]
+    w_y = np.where(ignored, 0, w_y)
+    loss = np.where(w_y == 0, 0, (1 - eps) * w_y * nll)
+    if eps > 0:
+        surprisal = parts.log_norm - parts.shifted
+        if w is None:
+            smooth = np.sum(surprisal, axis=-1)
+        else:
+            smooth = np.sum(np.where(w == 0, 0, w * surprisal), axis=-1)
+        loss = loss + eps / num_classes * smooth
+    loss = np.where(ignored, 0, loss)
+    denominator = np.sum(w_y)
+
+    grad = None
+    if need_grad:
+        w_total = num_classes if w is None else np.sum(w)
+        total = ((1 - eps) * w_y + eps / num_classes * w_total)[..., None]
+        total = np.where(ignored[..., None], 0, total)
+        grad = total * (parts.exp_shifted / (1 + parts.rest))
+        on_target = np.take_along_axis(grad, y, axis=-1) - ((1 - eps) * w_y)[..., None]
+        np.put_along_axis(grad, y, on_target, axis=-1)
+        w_top = 1.0 if w is None else w[parts.top]
+        smoothing_off_top = eps / num_classes * (w_total - w_top)
+        if eps > 0:
+            grad -= (eps / num_classes) * (1 if w is None else w)
+        target_off_top = np.where(parts.top == y, 0, (1 - eps) * w_y[..., None])
+        grad = _top_entries_fixed(grad, parts, total, target_off_top + smoothing_off_top)
+        grad = np.where(ignored[..., None], 0, grad)
+    return loss, grad, denominator
+
+
+def _soft_target_terms(
+    parts: Any, probs: np.ndarray, w: np.ndarray | None, eps: float, need_grad: bool
+) -> tuple[np.ndarray, np.ndarray | None, Any]:
+    num_classes = parts.shifted.shape[-1]
+    mass = probs if eps == 0 else (1 - eps) * probs + eps / num_classes
+    if w is not None:
+        mass = mass * w
+    surprisal = parts.log_norm - parts.shifted
+    # 0 log 0 = 0: a class the target never takes costs nothing, even at a -inf logit.
+    loss = np.sum(np.where(mass == 0, 0, mass * surprisal), axis=-1)
+    denominator = loss.size
+
+    grad = None
+    if need_grad:
+        total = np.sum(mass, axis=-1, keepdims=True)
+        grad = total * (parts.exp_shifted / (1 + parts.rest)) - mass
+        off_top = mass.copy()
+        np.put_along_axis(off_top, parts.top, 0, axis=-1)
+        grad = _top_entries_fixed(grad, parts, total, np.sum(off_top, axis=-1, keepdims=True))
+    return loss, grad, denominator
+
+
+_CE_DOC_ARGS = """    Args:
+        logits: unnormalised scores, shape ``(..., K)`` (class axis ``axis``).
+        target: class indices of integer dtype, shape ``logits.shape`` without ``axis``; or
+            probabilities of float dtype, shape ``logits.shape``, summing to 1 along ``axis``.
+        axis: the class axis (keyword-only); ``axis=1`` reads PyTorch's ``(N, C, d)`` layout.
+        weight: optional non-negative weight per class, shape ``(K,)``.
+        ignore_index: a class index whose samples contribute nothing, neither to the loss nor
+            to the ``"mean"`` denominator (class-index targets only).
+        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
+        label_smoothing: ``eps`` in [0, 1]; the target becomes ``(1 - eps) y + eps / K``.
+
+"""
+
+
+@_shared_args(_CE_DOC_ARGS)
+def softmax_cross_entropy(
+    logits: ArrayLike,
+    target: ArrayLike,
+    *,
+    axis: int = -1,
+    weight: ArrayLike | None = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> np.ndarray:
+    r"""Cross-entropy between targets and ``softmax(logits)``, as PyTorch's ``cross_entropy``.
+
+    .. math:: \ell_n = -\sum_c w_c \, p_{n,c} \log \operatorname{softmax}(z_n)_c,
+              \qquad p_n = (1 - \varepsilon)\, \mathrm{onehot}(y_n) + \varepsilon / K
+
+    With class indices, ``"mean"`` divides the sum by ``sum_n w_{y_n}`` over the samples that
+    are not ignored (the count of such samples without weights); with probability targets, by
+    the number of samples. When every sample is ignored, ``"mean"`` is ``0 / 0 = nan``, as in
+    PyTorch.
+
+    The loss is computed from logits, never from probabilities: ``-log q_y = log1p(r) - (z_y -
+    m)`` keeps full relative accuracy for a confidently right sample whose loss is far below
+    machine epsilon. Follows ``0 log 0 = 0``: a zero target at a ``-inf`` logit adds nothing
+    (PyTorch returns NaN there).
+
+    {args}
+    Returns:
+        The loss: a 0-d array, or shape ``logits.shape`` without ``axis`` for ``"none"``.
+
+    Raises:
+        ValueError: shapes that do not match, a target that is not a distribution, unknown
+            ``reduction``, ``label_smoothing`` outside [0, 1], zero classes.
+        IndexError: a class index outside ``[0, K)`` other than ``ignore_index``.
+        TypeError: complex, object, string or boolean input.
+
+    Examples:
+        >>> import numpy as np
+        >>> import xent
+        >>> logits = np.log([[0.2, 0.3, 0.5]])
+        >>> round(float(xent.softmax_cross_entropy(logits, [1])), 6)  # -log 0.3
+        1.203973
+        >>> float(xent.softmax_cross_entropy([[0.0, -50.0]], [0]))  # e^-50, not 0.0
+        1.9287498479639178e-22
+
+    References:
+        Goodfellow, I., Bengio, Y. and Courville, A. (2016). *Deep Learning*, §6.2.2.3.
+        Szegedy, C. et al. (2016). Rethinking the Inception architecture for computer vision
+        (label smoothing).
+    """
+    loss, _ = _softmax_cross_entropy(
+        logits, target, axis, weight, ignore_index, reduction, label_smoothing, False
+    )
+    return loss
+
+
+@_shared_args(_CE_DOC_ARGS)
+def softmax_cross_entropy_grad(
+    logits: ArrayLike,
+    target: ArrayLike,
+    *,
+    axis: int = -1,
+    weight: ArrayLike | None = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> np.ndarray:
+    r"""Gradient of :func:`softmax_cross_entropy` with respect to the logits: ``q - p`` per row.
+
+    .. math:: \frac{\partial \ell_n}{\partial z_n}
+              = \Bigl(\sum_c w_c p_{n,c}\Bigr) q_n - w \odot p_n,
+              \qquad q_n = \operatorname{softmax}(z_n)
+
+    Without weights and with a normalised target this is ``q - p``: bounded in [-1, 1], each
+    row summing to 0. At a confidently right target it is minus the non-target mass, computed
+    without the cancellation of ``q_y - 1``. Scaled like the loss by the ``"mean"``
+    denominator; for ``"none"`` it is the gradient of the sum of the per-sample losses.
+
+    {args}
+    Returns:
+        Array of the shape and dtype of ``logits``.
+
+    Examples:
+        >>> import numpy as np
+        >>> import xent
+        >>> logits = np.log([[0.2, 0.3, 0.5]])
+        >>> xent.softmax_cross_entropy_grad(logits, [1]).round(12).tolist()
+        [[0.2, -0.7, 0.5]]
+
+    References:
+        Bishop, C. M. (2006). *Pattern Recognition and Machine Learning*, eq. (4.109).
+    """
+    _, grad = _softmax_cross_entropy(
+        logits, target, axis, weight, ignore_index, reduction, label_smoothing, True
+    )
+    assert grad is not None
+    return grad
+
+
+@_shared_args(_CE_DOC_ARGS)
+def softmax_cross_entropy_with_grad(
+    logits: ArrayLike,
+    target: ArrayLike,
+    *,
+    axis: int = -1,
+    weight: ArrayLike | None = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""Loss and gradient of :func:`softmax_cross_entropy` together, computing the softmax once.
+
+    .. math:: \bigl(\ell, \; \partial \ell / \partial z\bigr)
+
+    {args}
+    Returns:
+        ``(loss, grad)`` as from :func:`softmax_cross_entropy` and
+        :func:`softmax_cross_entropy_grad`.
+
+    Examples:
+        >>> import numpy as np
+        >>> import xent
+        >>> loss, grad = xent.softmax_cross_entropy_with_grad(np.zeros((2, 4)), [0, 3])
+        >>> round(float(loss), 6), grad[0].tolist()  # chance level: log 4
+        (1.386294, [-0.375, 0.125, 0.125, 0.125])
+
+    References:
+        Bishop, C. M. (2006). *Pattern Recognition and Machine Learning*, §4.3.4.
+    """
+    loss, grad = _softmax_cross_entropy(
+        logits, target, axis, weight, ignore_index, reduction, label_smoothing, True
+    )
+    assert grad is not None
+    return loss, grad
+
+
+def nll_loss(
+    log_probs: ArrayLike,
+    target: ArrayLike,
+    *,
+    axis: int = -1,
+    weight: ArrayLike | None = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+) -> np.ndarray:
+    r"""Negative log-likelihood of class indices under given log-probabilities.
+
+    .. math:: \ell_n = -w_{y_n} \log q_{n, y_n}
+
+    As ``torch.nn.functional.nll_loss``: ``"mean"`` divides by ``sum_n w_{y_n}`` over the
+    samples that are not ignored. ``softmax_cross_entropy(z, y)`` equals
+    ``nll_loss(log_softmax(z), y)``.
+
+    Args:
+        log_probs: log-probabilities, shape ``(..., K)`` (class axis ``axis``).
+        target: class indices of integer dtype, shape ``log_probs.shape`` without ``axis``.
+        axis: the class axis (keyword-only).
+        weight: optional non-negative weight per class, shape ``(K,)``.
+        ignore_index: a class index whose samples contribute nothing.
+        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
+
+    Returns:
+        The loss: a 0-d array, or shape ``log_probs.shape`` without ``axis`` for ``"none"``.
+
+    Examples:
+        >>> import numpy as np
+        >>> import xent
+        >>> round(float(xent.nll_loss(np.log([[0.25, 0.75], [0.5, 0.5]]), [1, 0])), 6)
+        0.490415
+
+    References:
+        Murphy, K. P. (2022). *Probabilistic Machine Learning: An Introduction*, §4.2.
+    """
+    reduction = _validate.reduction(reduction)
+    lp, axis, dtype = _logits(log_probs, axis, name="log_probs")
+    if np.asarray(target).dtype.kind not in "iu":
+        raise TypeError(
+            "nll_loss takes class indices (integer dtype) as target; got dtype "
+            f"{np.asarray(target).dtype} (use softmax_cross_entropy for probability targets)"
+        )
+    w = _validate.class_weight(weight, lp.shape[-1], lp.dtype)
+    tgt = _target(target, np.moveaxis(lp, -1, axis).shape, axis, ignore_index, lp.dtype)
+    assert tgt.indices is not None and tgt.ignored is not None
+    picked = np.take_along_axis(lp, tgt.indices[..., None], axis=-1)[..., 0]
+    w_y = np.ones_like(picked) if w is None else w[tgt.indices]
+    w_y = np.where(tgt.ignored, 0, w_y)
+    with np.errstate(invalid="ignore"):
+        loss = np.where(w_y == 0, 0, -w_y * picked)
+    loss, _ = _reduce(loss, None, reduction, np.sum(w_y))
+    return np.asarray(loss).astype(dtype, copy=False)
+
+
+def _elementwise_setup(
+    first: ArrayLike, target: ArrayLike, first_name: str, reduction: str
+) -> tuple[np.ndarray, np.ndarray, np.dtype, str]:
+    reduction = _validate.reduction(reduction)
+    x, dtype = _validate.float_array(first, first_name)
+    y, _ = _validate.float_array(target, "target")
+    _validate.same_shape(x, y, first_name, "target")
+    _validate.in_unit_interval(y, "target")
+    return x, y.astype(x.dtype, copy=False), dtype, reduction
+
+
+def _elementwise_weight(weight: ArrayLike | None, shape: tuple[int, ...], name: str) -> Any:
+    if weight is None:
+        return None
+    array, _ = _validate.float_array(weight, name)
+    try:
+        np.broadcast_shapes(array.shape, shape)
+    except ValueError:
+        raise ValueError(
+            f"{name} must broadcast against the input of shape {shape}; got {array.shape}"
+        ) from None
+    if not np.all(np.isfinite(array)) or np.any(array < 0):
+        raise ValueError(f"{name} must be finite and non-negative")
+    return array
+
+
+def _binary_cross_entropy_with_logits(
+    logits: ArrayLike,
+    target: ArrayLike,
+    weight: ArrayLike | None,
+    pos_weight: ArrayLike | None,
+    reduction: str,
+    need_grad: bool,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    z, y, dtype, reduction = _elementwise_setup(logits, target, "logits", reduction)
+    w = _elementwise_weight(weight, z.shape, "weight")
+    pw = _elementwise_weight(pos_weight, z.shape, "pos_weight")
+    positive = y if pw is None else pw * y
+    negative = 1 - y
+    with np.errstate(invalid="ignore"):
+        # Both softplus terms keep their exact limits at z = +-inf; a zero coefficient
+        # multiplies an infinite softplus to 0 by 0 log 0 = 0, not to NaN.
+        loss = np.where(positive == 0, 0, positive * softplus(-z)) + np.where(
+            negative == 0, 0, negative * softplus(z)
+        )
+        grad = None
+        if need_grad:
+            grad = negative * sigmoid(z) - positive * sigmoid(-z)
+            if w is not None:
+                grad = grad * w
+        if w is not None:
+            loss = loss * w
+    loss, grad = _reduce(loss, grad, reduction, loss.size)
+    out_grad = None if grad is None else np.broadcast_to(grad, z.shape).astype(dtype)
+    return np.asarray(loss).astype(dtype, copy=False), out_grad
+
+
+_BCE_LOGITS_DOC_ARGS = """    Args:
+        logits: scores ``z``, any shape.
+        target: probabilities ``y`` in [0, 1], same shape as ``logits``.
+        weight: optional non-negative weight, broadcastable to ``logits``.
+        pos_weight: optional non-negative weight of the positive term, broadcastable to
+            ``logits`` (one entry per class for multi-label, shape ``(C,)``).
+        reduction: ``"mean"`` (over all elements), ``"sum"`` or ``"none"``.
+
+"""
+
+
+@_shared_args(_BCE_LOGITS_DOC_ARGS)
+def binary_cross_entropy_with_logits(
+    logits: ArrayLike,
+    target: ArrayLike,
+    *,
+    weight: ArrayLike | None = None,
+    pos_weight: ArrayLike | None = None,
+    reduction: str = "mean",
+) -> np.ndarray:
+    r"""Binary cross-entropy of ``sigmoid(logits)``, computed stably from the logits.
+
+    .. math:: \ell = w \bigl[\, p_w \, y \operatorname{softplus}(-z)
+              + (1 - y) \operatorname{softplus}(z) \bigr]
+
+    since ``-log sigmoid(z) = softplus(-z)`` and ``-log(1 - sigmoid(z)) = softplus(z)``. As
+    ``torch.nn.functional.binary_cross_entropy_with_logits``, except at ``z = +-inf``, where
+    this gives the exact limits (0 or ``+inf``) and PyTorch gives NaN.
+
+    {args}
+    Returns:
+        The loss: a 0-d array, or the shape of ``logits`` for ``"none"``.
+
+    Examples:
+        >>> import xent
+        >>> xent.binary_cross_entropy_with_logits([40.0, -40.0], [1.0, 1.0], reduction="none")
+        array([4.24835426e-18, 4.00000000e+01])
+
+    References:
+        Goodfellow, I., Bengio, Y. and Courville, A. (2016). *Deep Learning*, §6.2.2.2.
+    """
+    loss, _ = _binary_cross_entropy_with_logits(
+        logits, target, weight, pos_weight, reduction, False
+    )
+    return loss
+
+
+@_shared_args(_BCE_LOGITS_DOC_ARGS)
+def binary_cross_entropy_with_logits_grad(
+    logits: ArrayLike,
+    target: ArrayLike,
+    *,
+    weight: ArrayLike | None = None,
+    pos_weight: ArrayLike | None = None,
+    reduction: str = "mean",
+) -> np.ndarray:
+    r"""Gradient of :func:`binary_cross_entropy_with_logits`: ``sigmoid(z) - y`` elementwise.
+
+    .. math:: \frac{\partial \ell}{\partial z}
+              = w \bigl[(1 - y)\,\sigma(z) - p_w \, y \, \sigma(-z)\bigr]
+              \;\overset{p_w = 1}{=}\; w\,(\sigma(z) - y)
+
+    The left form is used: it has no cancellation when ``sigma(z)`` is close to ``y``.
+
+    {args}
+    Returns:
+        Array of the shape and dtype of ``logits``.
+
+    Examples:
+        >>> import xent
+        >>> xent.binary_cross_entropy_with_logits_grad([0.0, 0.0], [1.0, 0.0]).tolist()
+        [-0.25, 0.25]
+
+    References:
+        Bishop, C. M. (2006). *Pattern Recognition and Machine Learning*, eq. (4.91).
+    """
+    _, grad = _binary_cross_entropy_with_logits(
+        logits, target, weight, pos_weight, reduction, True
+    )
+    assert grad is not None
+    return grad
+
+
+@_shared_args(_BCE_LOGITS_DOC_ARGS)
+def binary_cross_entropy_with_logits_with_grad(
+    logits: ArrayLike,
+    target: ArrayLike,
+    *,
+    weight: ArrayLike | None = None,
+    pos_weight: ArrayLike | None = None,
+    reduction: str = "mean",
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""Loss and gradient of :func:`binary_cross_entropy_with_logits` in one call.
+
+    .. math:: \bigl(\ell, \; \partial \ell / \partial z\bigr)
+
+    {args}
+    Returns:
+        ``(loss, grad)``.
+
+    Examples:
+        >>> import xent
+        >>> loss, grad = xent.binary_cross_entropy_with_logits_with_grad([0.0], [1.0])
+        >>> round(float(loss), 6), grad.tolist()
+        (0.693147, [-0.5])
+
+    References:
+        Bishop, C. M. (2006). *Pattern Recognition and Machine Learning*, §4.3.2.
+    """
+    loss, grad = _binary_cross_entropy_with_logits(
+        logits, target, weight, pos_weight, reduction, True
+    )
+    assert grad is not None
+    return loss, grad
+
+
+_LOG_FLOOR = -100.0
+_GRAD_EPS = 1e-12
+
+
+def _binary_cross_entropy(
+    probs: ArrayLike,
+    target: ArrayLike,
+    weight: ArrayLike | None,
+    reduction: str,
+    need_grad: bool,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    p, y, dtype, reduction = _elementwise_setup(probs, target, "probs", reduction)
+    _validate.in_unit_interval(p, "probs")
+    w = _elementwise_weight(weight, p.shape, "weight")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # PyTorch clamps each log at -100 so that p = 0 or 1 gives a finite loss.
+        log_p = np.maximum(np.log(p), _LOG_FLOOR)
+        log_not_p = np.maximum(np.log1p(-p), _LOG_FLOOR)
+        loss = -(y * log_p + (1 - y) * log_not_p)
+        grad = None
+        if need_grad:
+            grad = (p - y) / np.maximum(p * (1 - p), _GRAD_EPS)
+            if w is not None:
+                grad = grad * w
+        if w is not None:
+            loss = loss * w
+    loss, grad = _reduce(loss, grad, reduction, loss.size)
+    out_grad = None if grad is None else np.broadcast_to(grad, p.shape).astype(dtype)
+    return np.asarray(loss).astype(dtype, copy=False), out_grad
+
+
+_BCE_DOC_ARGS = """    Args:
+        probs: predicted probabilities ``p`` in [0, 1], any shape.
+        target: probabilities ``y`` in [0, 1], same shape as ``probs``.
+        weight: optional non-negative weight, broadcastable to ``probs``.
+        reduction: ``"mean"`` (over all elements), ``"sum"`` or ``"none"``.
+
+"""
+
+
+@_shared_args(_BCE_DOC_ARGS)
+def binary_cross_entropy(
+    probs: ArrayLike,
+    target: ArrayLike,
+    *,
+    weight: ArrayLike | None = None,
+    reduction: str = "mean",
+) -> np.ndarray:
+    r"""Binary cross-entropy of predicted probabilities, as PyTorch's ``binary_cross_entropy``.
+
+    .. math:: \ell = -w \bigl[\, y \max(\log p, -100) + (1 - y) \max(\log(1 - p), -100) \bigr]
+
+    Each logarithm is clamped at -100, as PyTorch does, so ``p = 0`` or ``1`` gives a finite
+    loss. A probability that has already saturated has lost the information the loss needs:
+    prefer :func:`binary_cross_entropy_with_logits`.
+
+    {args}
+    Returns:
+        The loss: a 0-d array, or the shape of ``probs`` for ``"none"``.
+
+    Examples:
+        >>> import xent
+        >>> round(float(xent.binary_cross_entropy([0.9, 0.2], [1.0, 0.0])), 6)
+        0.164252
+
+    References:
+        Murphy, K. P. (2022). *Probabilistic Machine Learning: An Introduction*, §10.2.3.
+    """
+    loss, _ = _binary_cross_entropy(probs, target, weight, reduction, False)
+    return loss
+
+
+@_shared_args(_BCE_DOC_ARGS)
+def binary_cross_entropy_grad(
+    probs: ArrayLike,
+    target: ArrayLike,
+    *,
+    weight: ArrayLike | None = None,
+    reduction: str = "mean",
+) -> np.ndarray:
+    r"""Gradient of :func:`binary_cross_entropy` with respect to the probabilities.
+
+    .. math:: \frac{\partial \ell}{\partial p} = w \, \frac{p - y}{\max(p (1 - p), 10^{-12})}
+
+    The denominator is clamped at ``1e-12``, as PyTorch does.
+
+    {args}
+    Returns:
+        Array of the shape and dtype of ``probs``.
+
+    Examples:
+        >>> import xent
+        >>> xent.binary_cross_entropy_grad([0.5, 0.5], [1.0, 0.0], reduction="sum").tolist()
+        [-2.0, 2.0]
+
+    References:
+        Bishop, C. M. (2006). *Pattern Recognition and Machine Learning*, §4.3.2.
+    """
+    _, grad = _binary_cross_entropy(probs, target, weight, reduction, True)
+    assert grad is not None
+    return grad
+
+
+@_shared_args(_BCE_DOC_ARGS)
+def binary_cross_entropy_with_grad(
+    probs: ArrayLike,
+    target: ArrayLike,
+    *,
+    weight: ArrayLike | None = None,
+    reduction: str = "mean",
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""Loss and gradient of :func:`binary_cross_entropy` in one call.
+
+    .. math:: \bigl(\ell, \; \partial \ell / \partial p\bigr)
+
+    {args}
+    Returns:
+        ``(loss, grad)``.
+
+    Examples:
+        >>> import xent
+        >>> loss, grad = xent.binary_cross_entropy_with_grad([0.5], [1.0])
+        >>> round(float(loss), 6), grad.tolist()
+        (0.693147, [-2.0])
+
+    References:
+        Bishop, C. M. (2006). *Pattern Recognition and Machine Learning*, §4.3.2.
+    """
+    loss, grad = _binary_cross_entropy(probs, target, weight, reduction, True)
+    assert grad is not None
+    return loss, grad
