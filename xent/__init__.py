@@ -3,6 +3,12 @@
 Everything public is re-exported here; the modules hold the code.
 """
 
+from xent.calibration import (
+    ReliabilityCurve,
+    expected_calibration_error,
+    fit_temperature,
+    reliability_curve,
+)
 from xent.gradcheck import GradientCheck, check_gradient, numerical_gradient
 from xent.information import (
     binary_entropy,
@@ -21,6 +27,9 @@ from xent.losses import (
     binary_cross_entropy_with_logits,
     binary_cross_entropy_with_logits_grad,
     binary_cross_entropy_with_logits_with_grad,
+    focal_loss,
+    focal_loss_grad,
+    focal_loss_with_grad,
     nll_loss,
     softmax_cross_entropy,
     softmax_cross_entropy_grad,
@@ -33,6 +42,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "GradientCheck",
+    "ReliabilityCurve",
     "binary_cross_entropy",
     "binary_cross_entropy_grad",
     "binary_cross_entropy_with_grad",
@@ -46,6 +56,11 @@ __all__ = [
     "entr",
     "entropy",
     "entropy_from_logits",
+    "expected_calibration_error",
+    "fit_temperature",
+    "focal_loss",
+    "focal_loss_grad",
+    "focal_loss_with_grad",
     "kl_divergence",
     "log_sigmoid",
     "log_softmax",
@@ -55,12 +70,13 @@ __all__ = [
     "numerical_gradient",
     "perplexity",
     "rel_entr",
+    "reliability_curve",
     "sigmoid",
     "softmax",
     "softmax_cross_entropy",
     "softmax_cross_entropy_grad",
     "softmax_cross_entropy_with_grad",
-    "softplus",
     "softmax_jacobian",
+    "softplus",
     "xlogy",
 ]

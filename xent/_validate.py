@@ -168,19 +168,36 @@ def class_weight(
 
 
 def class_indices(
-    target: np.ndarray, num_classes: int, ignore_index: int, name: str = "target"
+    target: np.ndarray, num_classes: int, ignore_index: int | None, name: str = "target"
 ) -> np.ndarray:
     """Refuse class indices outside ``[0, num_classes)`` other than ``ignore_index``."""
-    ignored: np.ndarray = np.asarray(target == ignore_index)
+    ignored: np.ndarray = np.asarray(
+        np.zeros(target.shape, dtype=bool) if ignore_index is None else target == ignore_index
+    )
     bad = ((target < 0) | (target >= num_classes)) & ~ignored
     if np.any(bad):
         index = tuple(int(i) for i in np.argwhere(bad)[0])
         where = f" at index {_row_label(index)}" if target.ndim else ""
+        allowed = "" if ignore_index is None else f" and not ignore_index={ignore_index}"
         raise IndexError(
-            f"{name} holds class index {int(target[index])}{where}, outside [0, {num_classes}) "
-            f"and not ignore_index={ignore_index}"
+            f"{name} holds class index {int(target[index])}{where}, outside "
+            f"[0, {num_classes}){allowed}"
         )
     return ignored
+
+
+def labels(values: ArrayLike, num_samples: int, num_classes: int) -> np.ndarray:
+    """One class index in ``[0, num_classes)`` per sample, as a flat integer array."""
+    array = np.asarray(values)
+    if array.dtype.kind not in "iu":
+        raise TypeError(f"labels must be class indices (integer dtype); got dtype {array.dtype}")
+    array = array.reshape(-1)
+    if array.size != num_samples:
+        raise ValueError(
+            f"labels must hold one class index per sample ({num_samples}); got {array.size}"
+        )
+    class_indices(array, num_classes, None, name="labels")
+    return array
 
 
 def integer(value: int, name: str) -> int:

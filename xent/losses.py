@@ -712,3 +712,181 @@ def binary_cross_entropy_with_grad(
     loss, grad = _binary_cross_entropy(probs, target, weight, reduction, True)
     assert grad is not None
     return loss, grad
+
+
+def _focal_loss(
+    logits: ArrayLike,
+    target: ArrayLike,
+    gamma: float,
+    axis: int,
+    weight: ArrayLike | None,
+    ignore_index: int,
+    reduction: str,
+    need_grad: bool,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    reduction = _validate.reduction(reduction)
+    gamma = float(gamma)
+    if not (gamma >= 0 and np.isfinite(gamma)):
+        raise ValueError(f"gamma must be a finite number >= 0; got {gamma!r}")
+    z, axis, dtype = _logits(logits, axis, name="logits")
+    if np.asarray(target).dtype.kind not in "iu":
+        raise TypeError(
+            f"focal_loss takes class indices (integer dtype) as target; got dtype "
+            f"{np.asarray(target).dtype}"
+        )
+    w = _validate.class_weight(weight, z.shape[-1], z.dtype)
+    tgt = _target(target, np.moveaxis(z, -1, axis).shape, axis, ignore_index, z.dtype)
+    assert tgt.indices is not None and tgt.ignored is not None
+    parts = _normalizer(z)
+    y = tgt.indices[..., None]
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        log_q = (np.take_along_axis(parts.shifted, y, axis=-1) - parts.log_norm)[..., 0]
+        q_y = np.exp(log_q)
+        # 1 - q_y as the mass off the target: exact when the target is confidently right.
+        non_target = np.where(
+            (parts.top == y)[..., 0],
+            (parts.rest / (1 + parts.rest))[..., 0],
+            1 - q_y,
+        )
+        modulator = non_target**gamma
+        w_y = np.ones_like(log_q) if w is None else w[tgt.indices]
+        w_y = np.where(tgt.ignored, 0, w_y)
+        loss = np.where(w_y == 0, 0, -w_y * modulator * log_q)
+        grad = None
+        if need_grad:
+            # d FL / d z = g (q - e_y) with g = (1-q)^gamma - gamma (1-q)^(gamma-1) q log q;
+            # (1-q)^(gamma-1) q log q is written as (1-q)^gamma * (q log q / (1-q)), which
+            # tends to -(1-q)^gamma as q -> 1 instead of overflowing for gamma < 1.
+            q_log_q = np.where(q_y == 0, 0, q_y * log_q)
+            ratio = np.where(non_target == 0, -1.0, q_log_q / non_target)
+            factor = w_y * modulator * (1 - gamma * ratio)
+            probs = parts.exp_shifted / (1 + parts.rest)
+            grad = factor[..., None] * probs
+            on_target = -factor * non_target
+            np.put_along_axis(grad, y, on_target[..., None], axis=-1)
+            grad = np.where(tgt.ignored[..., None], 0, grad)
+    loss, grad = _reduce(loss, grad, reduction, np.sum(w_y))
+    out_grad = None if grad is None else np.moveaxis(grad, -1, axis).astype(dtype, copy=False)
+    return np.asarray(loss).astype(dtype, copy=False), out_grad
+
+
+_FOCAL_DOC_ARGS = """    Args:
+        logits: unnormalised scores, shape ``(..., K)`` (class axis ``axis``).
+        target: class indices of integer dtype, shape ``logits.shape`` without ``axis``.
+        gamma: the focusing parameter ``gamma >= 0``; 0 gives the cross-entropy.
+        axis: the class axis (keyword-only).
+        weight: optional non-negative weight per class (the ``alpha`` of Lin et al.), ``(K,)``.
+        ignore_index: a class index whose samples contribute nothing.
+        reduction: ``"mean"`` (divided by ``sum_n w_{y_n}``, as the cross-entropy), ``"sum"``
+            or ``"none"``.
+
+"""
+
+
+@_shared_args(_FOCAL_DOC_ARGS)
+def focal_loss(
+    logits: ArrayLike,
+    target: ArrayLike,
+    *,
+    gamma: float = 2.0,
+    axis: int = -1,
+    weight: ArrayLike | None = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+) -> np.ndarray:
+    r"""Focal loss: cross-entropy scaled down by ``(1 - q_y)^gamma`` on easy examples.
+
+    .. math:: \ell_n = -w_{y_n} \, (1 - q_{n,y_n})^\gamma \log q_{n,y_n},
+              \qquad q_n = \operatorname{softmax}(z_n)
+
+    An example the model already gets right with ``q_y = 0.9`` has its loss multiplied by
+    ``0.1^gamma`` (0.01 for ``gamma = 2``), so training focuses on the hard ones.
+
+    {args}
+    Returns:
+        The loss: a 0-d array, or shape ``logits.shape`` without ``axis`` for ``"none"``.
+
+    Examples:
+        >>> import numpy as np
+        >>> import xent
+        >>> logits = np.log([[0.9, 0.1], [0.1, 0.9]])
+        >>> xent.focal_loss(logits, [0, 0], reduction="none").round(6).tolist()
+        [0.001054, 1.865094]
+
+    References:
+        Lin, T.-Y., Goyal, P., Girshick, R., He, K. and Dollar, P. (2017). Focal loss for dense
+        object detection. *ICCV*.
+    """
+    loss, _ = _focal_loss(logits, target, gamma, axis, weight, ignore_index, reduction, False)
+    return loss
+
+
+@_shared_args(_FOCAL_DOC_ARGS)
+def focal_loss_grad(
+    logits: ArrayLike,
+    target: ArrayLike,
+    *,
+    gamma: float = 2.0,
+    axis: int = -1,
+    weight: ArrayLike | None = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+) -> np.ndarray:
+    r"""Gradient of :func:`focal_loss` with respect to the logits.
+
+    .. math:: \frac{\partial \ell_n}{\partial z_n} = w_{y_n} \, g_n \, (q_n - e_{y_n}), \qquad
+              g_n = (1 - q_y)^\gamma - \gamma (1 - q_y)^{\gamma - 1} q_y \log q_y
+
+    ``g >= 1`` would be the cross-entropy's factor for ``gamma = 0``; the focal factor is
+    smaller on easy examples. Derived in :func:`xent.symbolic.focal_loss_gradient`.
+
+    {args}
+    Returns:
+        Array of the shape and dtype of ``logits``.
+
+    Examples:
+        >>> import xent
+        >>> xent.focal_loss_grad([[0.0, 0.0]], [0], gamma=0.0).tolist()  # gamma = 0: q - p
+        [[-0.5, 0.5]]
+
+    References:
+        Lin, T.-Y., Goyal, P., Girshick, R., He, K. and Dollar, P. (2017). Focal loss for dense
+        object detection. *ICCV*.
+    """
+    _, grad = _focal_loss(logits, target, gamma, axis, weight, ignore_index, reduction, True)
+    assert grad is not None
+    return grad
+
+
+@_shared_args(_FOCAL_DOC_ARGS)
+def focal_loss_with_grad(
+    logits: ArrayLike,
+    target: ArrayLike,
+    *,
+    gamma: float = 2.0,
+    axis: int = -1,
+    weight: ArrayLike | None = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""Loss and gradient of :func:`focal_loss` in one call.
+
+    .. math:: \bigl(\ell, \; \partial \ell / \partial z\bigr)
+
+    {args}
+    Returns:
+        ``(loss, grad)``.
+
+    Examples:
+        >>> import xent
+        >>> loss, grad = xent.focal_loss_with_grad([[0.0, 0.0]], [1], gamma=1.0)
+        >>> round(float(loss), 6)  # 0.5 * log 2
+        0.346574
+
+    References:
+        Lin, T.-Y., Goyal, P., Girshick, R., He, K. and Dollar, P. (2017). Focal loss for dense
+        object detection. *ICCV*.
+    """
+    loss, grad = _focal_loss(logits, target, gamma, axis, weight, ignore_index, reduction, True)
+    assert grad is not None
+    return loss, grad
