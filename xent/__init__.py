@@ -20,6 +20,11 @@ from xent.information import (
     nats_to_bits,
     perplexity,
 )
+from xent.large_vocab import (
+    chunked_logsumexp,
+    linear_cross_entropy,
+    linear_cross_entropy_with_grad,
+)
 from xent.losses import (
     binary_cross_entropy,
     binary_cross_entropy_grad,
@@ -61,7 +66,10 @@ __all__ = [
     "focal_loss",
     "focal_loss_grad",
     "focal_loss_with_grad",
+    "chunked_logsumexp",
     "kl_divergence",
+    "linear_cross_entropy",
+    "linear_cross_entropy_with_grad",
     "log_sigmoid",
     "log_softmax",
     "logsumexp",

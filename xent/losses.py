@@ -11,28 +11,15 @@ per-sample losses: each row holds the gradient of its own loss.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from xent import _validate
+from xent._docs import shared_args as _shared_args
 from xent.softmax import _logits, _normalizer, sigmoid
 from xent.special import softplus
-
-_F = TypeVar("_F", bound=Callable[..., Any])
-
-
-def _shared_args(args: str) -> Callable[[_F], _F]:
-    """Put the ``Args`` section that a loss shares with its ``_grad`` twins into a docstring."""
-
-    def decorate(function: _F) -> _F:
-        assert function.__doc__ is not None and "    {args}\n" in function.__doc__
-        function.__doc__ = function.__doc__.replace("    {args}\n", args)
-        return function
-
-    return decorate
 
 
 class _Target(NamedTuple):

@@ -1,0 +1,160 @@
+"""Large vocabularies: the chunked loss equals the naive one without storing the logits."""
+
+from __future__ import annotations
+
+import tracemalloc
+
+import numpy as np
+import pytest
+
+import xent
+from xent.large_vocab import LogSumExpState, merge_logsumexp
+
+N, V, D = 13, 29, 5
+
+
+def _problem(seed: int = 0, bias: bool = True) -> tuple[np.ndarray, ...]:
+    rng = np.random.default_rng(seed)
+    hidden = rng.normal(size=(N, D))
+    weight = rng.normal(size=(V, D))
+    b = rng.normal(size=V) if bias else None
+    target = rng.integers(0, V, size=N)
+    target[3] = -100
+    return hidden, weight, b, target  # type: ignore[return-value]
+
+
+def _naive(hidden, weight, bias, target, **kwargs):  # type: ignore[no-untyped-def]
+    logits = hidden @ weight.T + (0 if bias is None else bias)
+    loss, g = xent.softmax_cross_entropy_with_grad(logits, target, **kwargs)
+    d_bias = None if bias is None else g.sum(axis=0)
+    return loss, (g @ weight, g.T @ hidden, d_bias)
+
+
+@pytest.mark.parametrize("chunk_size", [1, 7, 16, 1000])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("label_smoothing", [0.0, 0.1])
+@pytest.mark.parametrize("bias", [True, False])
+def test_chunked_loss_and_gradients_equal_the_naive_ones(
+    chunk_size: int, reduction: str, label_smoothing: float, bias: bool
+) -> None:
+    hidden, weight, b, target = _problem(chunk_size, bias)
+    kwargs = {"reduction": reduction, "label_smoothing": label_smoothing}
+    loss, grads = xent.linear_cross_entropy_with_grad(
+        hidden, weight, target, bias=b, chunk_size=chunk_size, **kwargs
+    )
+    naive_loss, naive_grads = _naive(hidden, weight, b, target, **kwargs)
+    np.testing.assert_allclose(loss, naive_loss, rtol=1e-12)
+    np.testing.assert_allclose(
+        xent.linear_cross_entropy(hidden, weight, target, bias=b, chunk_size=chunk_size, **kwargs),
+        naive_loss,
+        rtol=1e-12,
+    )
+    for got, expected in zip(grads, naive_grads, strict=True):
+        if expected is None:
+            assert got is None
+        else:
+            np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-14)
+
+
+def test_weight_gradient_equals_finite_differences() -> None:
+    hidden, weight, b, target = _problem(4)
+
+    def loss(w: np.ndarray) -> float:
+        return float(xent.linear_cross_entropy(hidden, w, target, bias=b, chunk_size=4))
+
+    check = xent.check_gradient(
+        loss,
+        lambda w: xent.linear_cross_entropy_with_grad(hidden, w, target, bias=b, chunk_size=4)[1][1],
+        weight,
+    )
+    assert check.passed, check.max_relative_error
+
+
+def test_confident_rows_keep_full_relative_accuracy() -> None:
+    hidden = np.array([[1.0, 0.0]])
+    weight = np.array([[60.0, 0.0], [0.0, 1.0], [0.0, -1.0]])
+    loss, (d_hidden, _, _) = xent.linear_cross_entropy_with_grad(
+        hidden, weight, np.array([0]), chunk_size=1
+    )
+    exact = np.log1p(2 * np.exp(-60.0))
+    assert float(loss) == pytest.approx(exact, rel=1e-14)
+    mass = 2 * np.exp(-60.0)
+    assert d_hidden[0, 0] == pytest.approx(-60 * mass / (1 + mass), rel=1e-13)
+
+
+def test_merge_is_associative_and_matches_logsumexp() -> None:
+    z = np.random.default_rng(1).normal(size=10) * 30
+
+    def state(chunk: np.ndarray) -> LogSumExpState:
+        m = chunk.max()
+        return LogSumExpState(np.array(m), np.array(np.exp(chunk - m).sum()))
+
+    a, b, c = state(z[:3]), state(z[3:7]), state(z[7:])
+    left = merge_logsumexp(merge_logsumexp(a, b), c)
+    right = merge_logsumexp(a, merge_logsumexp(b, c))
+    for s in (left, right):
+        assert float(s.max + np.log(s.total)) == pytest.approx(float(xent.logsumexp(z)), rel=1e-14)
+
+
+@pytest.mark.parametrize("chunk_size", [1, 3, 50])
+def test_chunked_logsumexp_equals_logsumexp_including_infinities(chunk_size: int) -> None:
+    z = np.random.default_rng(2).normal(size=(4, 11)) * 100
+    z[1, 4] = -np.inf
+    z[2, :] = -np.inf
+    z[3, 7] = np.inf
+    np.testing.assert_allclose(
+        xent.chunked_logsumexp(z, chunk_size=chunk_size), xent.logsumexp(z), rtol=1e-14
+    )
+
+
+def test_chunked_memory_stays_far_below_the_logits_matrix() -> None:
+    rng = np.random.default_rng(3)
+    hidden = rng.normal(size=(512, 16)).astype(np.float32)
+    weight = rng.normal(size=(8192, 16)).astype(np.float32)
+    target = rng.integers(0, 8192, size=512)
+    logits_bytes = 512 * 8192 * 4
+    tracemalloc.start()
+    xent.linear_cross_entropy_with_grad(hidden, weight, target, chunk_size=128)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    outputs = hidden.nbytes + weight.nbytes
+    assert peak - outputs < logits_bytes / 8
+
+
+def test_all_rows_ignored_gives_nan_mean_and_zero_gradient() -> None:
+    hidden, weight, b, _ = _problem(5)
+    target = np.full(N, -100)
+    loss, (dh, dw, db) = xent.linear_cross_entropy_with_grad(hidden, weight, target, bias=b)
+    assert np.isnan(loss)
+    assert not dh.any() and not dw.any() and db is not None and not db.any()
+
+
+def test_float32_inputs_give_float32_outputs() -> None:
+    hidden, weight, _, target = _problem(6, bias=False)
+    loss, grads = xent.linear_cross_entropy_with_grad(
+        hidden.astype(np.float32), weight.astype(np.float32), target, chunk_size=8
+    )
+    assert loss.dtype == np.float32 and grads[0].dtype == np.float32
+    naive, _ = _naive(hidden, weight, None, target)
+    assert float(loss) == pytest.approx(float(naive), rel=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"hidden": np.zeros((2, 3)), "weight": np.zeros((4, 2))}, ValueError, "hidden"),
+        ({"target": np.array([0.0, 1.0])}, TypeError, "target"),
+        ({"target": np.array([0, 9])}, IndexError, "target"),
+        ({"target": np.array([0])}, ValueError, "target"),
+        ({"bias": np.zeros(3)}, ValueError, "bias"),
+        ({"chunk_size": 0}, ValueError, "chunk_size"),
+        ({"reduction": "avg"}, ValueError, "reduction"),
+        ({"label_smoothing": 2.0}, ValueError, "label_smoothing"),
+        ({"weight": np.zeros((0, 3))}, ValueError, "zero classes"),
+    ],
+)
+def test_linear_cross_entropy_rejects_bad_input(kwargs: dict, error: type, match: str) -> None:
+    args = {"hidden": np.zeros((2, 3)), "weight": np.zeros((4, 3)), "target": np.array([0, 1])}
+    args.update(kwargs)
+    with pytest.raises(error, match=match):
+        xent.linear_cross_entropy(**args)
