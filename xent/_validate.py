@@ -33,6 +33,12 @@ def float_array(value: ArrayLike, name: str) -> tuple[np.ndarray, np.dtype[Any]]
     return array, array.dtype
 
 
+def cast(result: ArrayLike, dtype: np.dtype[Any]) -> np.ndarray:
+    """Hand a result back in the output dtype; a value beyond float16's range becomes inf."""
+    with np.errstate(over="ignore"):
+        return np.asarray(result).astype(dtype, copy=False)
+
+
 def common_dtype(*dtypes: DTypeLike) -> np.dtype[Any]:
     """The output dtype of an operation on arrays of the given float dtypes."""
     return np.result_type(*dtypes)

@@ -34,7 +34,7 @@ def _distributions(
 def _in_units(nats: np.ndarray, base: float | None, dtype: np.dtype) -> np.ndarray:
     log_base = _validate.log_base(base)
     result = nats if log_base is None else nats / log_base
-    return np.asarray(result).astype(dtype, copy=False)
+    return _validate.cast(result, dtype)
 
 
 def entropy(p: ArrayLike, *, axis: int = -1, base: float | None = None) -> np.ndarray:
@@ -240,7 +240,7 @@ def perplexity(loss: ArrayLike, *, base: float | None = None) -> np.ndarray:
     _validate.log_base(base)
     with np.errstate(over="ignore"):
         result = np.exp(array) if base is None else np.power(float(base), array)
-    return np.asarray(result).astype(dtype, copy=False)
+    return _validate.cast(result, dtype)
 
 
 def nats_to_bits(x: ArrayLike) -> np.ndarray:
@@ -264,7 +264,7 @@ def nats_to_bits(x: ArrayLike) -> np.ndarray:
         Cover, T. M. and Thomas, J. A. (2006). *Elements of Information Theory*, §2.1.
     """
     array, dtype = _validate.float_array(x, "x")
-    return np.asarray(array / math.log(2)).astype(dtype, copy=False)
+    return _validate.cast(array / math.log(2), dtype)
 
 
 def bits_to_nats(x: ArrayLike) -> np.ndarray:
@@ -287,4 +287,4 @@ def bits_to_nats(x: ArrayLike) -> np.ndarray:
         Cover, T. M. and Thomas, J. A. (2006). *Elements of Information Theory*, §2.1.
     """
     array, dtype = _validate.float_array(x, "x")
-    return np.asarray(array * math.log(2)).astype(dtype, copy=False)
+    return _validate.cast(array * math.log(2), dtype)

@@ -113,7 +113,7 @@ def chunked_logsumexp(z: ArrayLike, *, chunk_size: int, axis: int = -1) -> np.nd
         state = merge_logsumexp(state, LogSumExpState(block_max, block_total))
     with np.errstate(divide="ignore", invalid="ignore"):
         result = np.where(np.isinf(state.max), state.max, state.max + np.log(state.total))
-    return np.asarray(result).astype(dtype, copy=False)
+    return _validate.cast(result, dtype)
 
 
 def _chunk(chunk_size: int) -> int:
@@ -260,7 +260,7 @@ def _linear_cross_entropy(
             reduced = np.sum(loss) / kept
         if kept:
             scale /= kept
-    out_loss = np.asarray(reduced).astype(inputs.dtype, copy=False)
+    out_loss = _validate.cast(reduced, inputs.dtype)
     if not need_grad:
         return out_loss, None
 
@@ -287,9 +287,9 @@ def _linear_cross_entropy(
             if d_bias is not None:
                 d_bias[cols] += grad.sum(axis=0)
     grads = (
-        d_hidden.astype(inputs.dtype, copy=False),
-        d_weight.astype(inputs.dtype, copy=False),
-        None if d_bias is None else d_bias.astype(inputs.dtype, copy=False),
+        _validate.cast(d_hidden, inputs.dtype),
+        _validate.cast(d_weight, inputs.dtype),
+        None if d_bias is None else _validate.cast(d_bias, inputs.dtype),
     )
     return out_loss, grads
 

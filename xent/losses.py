@@ -53,7 +53,7 @@ def _target(
                 f"got {probs.shape}"
             )
         _validate.distribution(probs, axis, "target", probs_dtype)
-        return _Target(None, None, np.moveaxis(probs, axis, -1).astype(work, copy=False))
+        return _Target(None, None, _validate.cast(np.moveaxis(probs, axis, -1), work))
     raise TypeError(
         "target must hold class indices (integer dtype) or probabilities (float dtype); "
         f"got dtype {array.dtype}"
@@ -106,8 +106,8 @@ def _softmax_cross_entropy(
                 parts, tgt.indices, tgt.ignored, w, eps, need_grad
             )
     loss, grad = _reduce(loss, grad, reduction, denominator)
-    out_grad = None if grad is None else np.moveaxis(grad, -1, axis).astype(dtype, copy=False)
-    return np.asarray(loss).astype(dtype, copy=False), out_grad
+    out_grad = None if grad is None else _validate.cast(np.moveaxis(grad, -1, axis), dtype)
+    return _validate.cast(loss, dtype), out_grad
 
 
 def _top_entries_fixed(
@@ -392,7 +392,7 @@ def nll_loss(
     with np.errstate(invalid="ignore"):
         loss = np.where(w_y == 0, 0, -w_y * picked)
     loss, _ = _reduce(loss, None, reduction, np.sum(w_y))
-    return np.asarray(loss).astype(dtype, copy=False)
+    return _validate.cast(loss, dtype)
 
 
 def _elementwise_setup(
@@ -448,8 +448,10 @@ def _binary_cross_entropy_with_logits(
         if w is not None:
             loss = loss * w
     loss, grad = _reduce(loss, grad, reduction, loss.size)
-    out_grad = None if grad is None else np.broadcast_to(grad, z.shape).astype(dtype)
-    return np.asarray(loss).astype(dtype, copy=False), out_grad
+    if grad is not None:
+        grad = np.broadcast_to(grad, z.shape)
+    out_grad = None if grad is None else _validate.cast(grad, dtype).copy()
+    return _validate.cast(loss, dtype), out_grad
 
 
 _BCE_LOGITS_DOC_ARGS = """    Args:
@@ -595,8 +597,10 @@ def _binary_cross_entropy(
         if w is not None:
             loss = loss * w
     loss, grad = _reduce(loss, grad, reduction, loss.size)
-    out_grad = None if grad is None else np.broadcast_to(grad, p.shape).astype(dtype)
-    return np.asarray(loss).astype(dtype, copy=False), out_grad
+    if grad is not None:
+        grad = np.broadcast_to(grad, p.shape)
+    out_grad = None if grad is None else _validate.cast(grad, dtype).copy()
+    return _validate.cast(loss, dtype), out_grad
 
 
 _BCE_DOC_ARGS = """    Args:
@@ -753,8 +757,8 @@ def _focal_loss(
             np.put_along_axis(grad, y, on_target[..., None], axis=-1)
             grad = np.where(tgt.ignored[..., None], 0, grad)
     loss, grad = _reduce(loss, grad, reduction, np.sum(w_y))
-    out_grad = None if grad is None else np.moveaxis(grad, -1, axis).astype(dtype, copy=False)
-    return np.asarray(loss).astype(dtype, copy=False), out_grad
+    out_grad = None if grad is None else _validate.cast(np.moveaxis(grad, -1, axis), dtype)
+    return _validate.cast(loss, dtype), out_grad
 
 
 _FOCAL_DOC_ARGS = """    Args:

@@ -47,7 +47,8 @@ def _normalizer(z: np.ndarray) -> _Normalizer:
             # A +inf logit takes all the mass (shared equally among tied +inf entries); a row
             # of only -inf logits has no softmax at all, which NaN says.
             shifted = np.where(row_max == np.inf, np.where(z == np.inf, 0, -np.inf), shifted)
-            shifted = np.where(row_max == -np.inf, np.nan, shifted).astype(z.dtype, copy=False)
+            shifted = np.where((row_max == -np.inf) | np.isnan(row_max), np.nan, shifted)
+            shifted = shifted.astype(z.dtype, copy=False)
         exp_shifted = np.exp(shifted)
         top = np.argmax(shifted, axis=-1, keepdims=True)
         top_value = np.take_along_axis(exp_shifted, top, axis=-1)
@@ -67,7 +68,10 @@ def _logits(
     temperature = _validate.positive_number(temperature, "temperature")
     array = np.moveaxis(array, axis, -1)
     if temperature != 1.0:
-        array = array / np.asarray(temperature, dtype=array.dtype)
+        # Divide in float64: a temperature such as 1e-300 is 0 in float32, and z / T may
+        # overflow to +-inf, which the softmax reads as its T -> 0 limit (the argmax).
+        with np.errstate(over="ignore"):
+            array = (array.astype(np.float64) / temperature).astype(array.dtype)
     return array, axis, dtype
 
 
@@ -103,7 +107,7 @@ def logsumexp(z: ArrayLike, *, axis: int = -1, keepdims: bool = False) -> np.nda
     result = np.moveaxis(result, -1, axis)
     if not keepdims:
         result = np.squeeze(result, axis=axis)
-    return result.astype(dtype, copy=False)
+    return _validate.cast(result, dtype)
 
 
 def softmax(z: ArrayLike, *, axis: int = -1, temperature: float = 1.0) -> np.ndarray:
@@ -135,7 +139,7 @@ def softmax(z: ArrayLike, *, axis: int = -1, temperature: float = 1.0) -> np.nda
     array, axis, dtype = _logits(z, axis, temperature)
     parts = _normalizer(array)
     result: np.ndarray = parts.exp_shifted / (1 + parts.rest)
-    return np.moveaxis(result, -1, axis).astype(dtype, copy=False)
+    return _validate.cast(np.moveaxis(result, -1, axis), dtype)
 
 
 def log_softmax(z: ArrayLike, *, axis: int = -1, temperature: float = 1.0) -> np.ndarray:
@@ -164,7 +168,7 @@ def log_softmax(z: ArrayLike, *, axis: int = -1, temperature: float = 1.0) -> np
     parts = _normalizer(array)
     with np.errstate(invalid="ignore"):
         result: np.ndarray = parts.shifted - parts.log_norm
-    return np.moveaxis(result, -1, axis).astype(dtype, copy=False)
+    return _validate.cast(np.moveaxis(result, -1, axis), dtype)
 
 
 def softmax_jacobian(z: ArrayLike, *, temperature: float = 1.0) -> np.ndarray:
@@ -190,16 +194,18 @@ def softmax_jacobian(z: ArrayLike, *, temperature: float = 1.0) -> np.ndarray:
     References:
         Bishop, C. M. (2006). *Pattern Recognition and Machine Learning*, eq. (4.106).
     """
-    temperature = _validate.positive_number(temperature, "temperature")
-    probs = softmax(z, temperature=temperature)
-    work = _validate.working_dtype(probs.dtype)
-    q = probs.astype(work)
+    array, _, dtype = _logits(z, -1, temperature)
+    parts = _normalizer(array)
+    q = parts.exp_shifted / (1 + parts.rest)
+    # 1 - q_top is the non-top mass r / (1 + r): q_top - q_top**2 would round it to 0.
+    not_q = 1 - q
+    np.put_along_axis(not_q, parts.top, parts.rest / (1 + parts.rest), axis=-1)
     jac: np.ndarray = -q[..., :, None] * q[..., None, :]
     diagonal = np.einsum("...ii->...i", jac)
-    diagonal += q
-    if temperature != 1.0:
-        jac /= np.asarray(temperature, dtype=work)
-    return jac.astype(probs.dtype, copy=False)
+    diagonal[...] = q * not_q
+    with np.errstate(over="ignore"):
+        jac /= np.asarray(temperature, dtype=array.dtype)
+    return _validate.cast(jac, dtype)
 
 
 def sigmoid(z: ArrayLike) -> np.ndarray:
@@ -228,4 +234,4 @@ def sigmoid(z: ArrayLike) -> np.ndarray:
     with np.errstate(invalid="ignore"):
         e = np.exp(-np.abs(z_arr))
         result = np.where(z_arr >= 0, 1 / (1 + e), e / (1 + e))
-    return np.asarray(result).astype(dtype, copy=False)
+    return _validate.cast(result, dtype)

@@ -24,7 +24,7 @@ def _two_floats(
 
 
 def _out(result: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    return np.asarray(result).astype(dtype, copy=False)
+    return _validate.cast(result, dtype)
 
 
 def xlogy(x: ArrayLike, y: ArrayLike) -> np.ndarray:

@@ -1,0 +1,99 @@
+"""Coding exercises of chapter 3, KL divergence."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from xent.coursework._registry import Case, exercise
+
+
+@exercise(
+    "3.1",
+    "KL divergence with 0 log 0 = 0",
+    points=2,
+    forbidden=("kl_divergence", "rel_entr"),
+)
+def _kl_divergence() -> list[Case]:
+    # The module's function, not the attribute of the package: check() watches
+    # xent.kl_divergence for calls, and the reference values must not count as one.
+    from xent.information import kl_divergence as reference
+
+    hint = "D_KL(p || q) = sum_k p_k log(p_k / q_k), in nats (natural log)"
+    batch_p = np.array([[0.2, 0.3, 0.5], [1.0, 0.0, 0.0]])
+    batch_q = np.array([[0.1, 0.6, 0.3], [0.5, 0.25, 0.25]])
+    return [
+        Case(([0.5, 0.5], [0.9, 0.1]), lambda: reference([0.5, 0.5], [0.9, 0.1]), hint),
+        Case(
+            ([0.9, 0.1], [0.5, 0.5]),
+            lambda: reference([0.9, 0.1], [0.5, 0.5]),
+            "the first argument is p, the weights of the average: D_KL(p || q) is not symmetric",
+        ),
+        Case(
+            ([0.2, 0.3, 0.5], [0.2, 0.3, 0.5]),
+            lambda: 0.0,
+            "a distribution has zero divergence from itself: every log(p_k / q_k) is 0",
+        ),
+        Case(
+            ([0.5, 0.5, 0.0], [0.25, 0.25, 0.5]),
+            lambda: reference([0.5, 0.5, 0.0], [0.25, 0.25, 0.5]),
+            "0 log 0 = 0: a class with p_k = 0 contributes nothing (0 * log 0 is nan in numpy)",
+        ),
+        Case(
+            ([0.5, 0.5, 0.0], [0.5, 0.5, 0.0]),
+            lambda: 0.0,
+            "a class with p_k = q_k = 0 contributes nothing; log(0 / 0) is nan in numpy",
+        ),
+        Case(
+            ([0.5, 0.5], [1.0, 0.0]),
+            lambda: np.inf,
+            "q_k = 0 < p_k means an outcome that happens was declared impossible: return +inf",
+        ),
+        Case(
+            (batch_p, batch_q),
+            lambda: reference(batch_p, batch_q),
+            "several distributions, one per row: sum over the last axis only",
+            label="(two rows of 3 classes, p[1] one-hot)",
+        ),
+    ]
+
+
+@exercise("3.4", "KL divergence between two univariate Gaussians", points=2)
+def _gaussian_kl() -> list[Case]:
+    def closed_form(mu1: ArrayLike, sigma1: ArrayLike, mu2: ArrayLike, sigma2: ArrayLike) -> Any:
+        m1, s1, m2, s2 = (np.asarray(a, dtype=np.float64) for a in (mu1, sigma1, mu2, sigma2))
+        return np.log(s2 / s1) + (s1**2 + (m1 - m2) ** 2) / (2.0 * s2**2) - 0.5
+
+    hint = "log(s2 / s1) + (s1^2 + (m1 - m2)^2) / (2 s2^2) - 1/2, in nats"
+    return [
+        Case((0.0, 1.0, 0.0, 1.0), lambda: 0.0, "identical Gaussians have zero divergence"),
+        Case(
+            (1.0, 1.0, 0.0, 1.0),
+            lambda: 0.5,
+            "equal widths: only the mean term (m1 - m2)^2 / (2 s2^2) remains",
+        ),
+        Case((0.0, 1.0, 0.0, 2.0), lambda: closed_form(0.0, 1.0, 0.0, 2.0), hint),
+        Case(
+            (0.0, 2.0, 0.0, 1.0),
+            lambda: closed_form(0.0, 2.0, 0.0, 1.0),
+            "the arguments are (mu1, sigma1, mu2, sigma2) for D_KL(N1 || N2); it is not symmetric",
+        ),
+        Case(
+            (-1.5, 0.5, 2.0, 3.0),
+            lambda: closed_form(-1.5, 0.5, 2.0, 3.0),
+            hint + "; sigma is a standard deviation, not a variance",
+        ),
+        Case(
+            (np.array([0.0, 1.0, 2.0]), 1.0, 0.0, np.array([1.0, 2.0, 4.0])),
+            lambda: closed_form([0.0, 1.0, 2.0], 1.0, 0.0, [1.0, 2.0, 4.0]),
+            "use numpy operations so that arrays broadcast elementwise",
+        ),
+        Case(
+            (0.0, 0.0, 0.0, 1.0),
+            lambda: None,
+            "a standard deviation must be positive: raise ValueError when a sigma is <= 0",
+            raises=ValueError,
+        ),
+    ]

@@ -1,0 +1,3 @@
+"""Coding exercises of chapter 5, Softmax."""
+
+from __future__ import annotations

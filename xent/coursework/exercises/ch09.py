@@ -1,0 +1,3 @@
+"""Coding exercises of chapter 9, Beyond the basics."""
+
+from __future__ import annotations
