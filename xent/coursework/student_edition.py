@@ -66,7 +66,8 @@ def build_site(root: Path, out: Path) -> None:
         config = re.sub(r"^title:\s*\"?(.*?)\"?\s*$", r'title: "\1 (student edition)"', config,
                         count=1, flags=re.MULTILINE)
         (work / "_config.yml").write_text(config, encoding="utf-8")
-        command = [sys.executable, "-m", "jupyter_book.cli.main", "build", str(work),
+        command = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()",
+                   "build", str(work),
                    "--path-output", str(work), "-W", "-n", "--keep-going"]
         completed = subprocess.run(command, capture_output=True, text=True, check=False)
         if completed.returncode != 0:

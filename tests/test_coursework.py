@@ -1,0 +1,351 @@
+"""Coursework: checks, the student edition (no solution anywhere) and the autograder."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from xent.coursework import EXERCISES, Case, notebooks, run_check
+from xent.coursework.grade import grade
+from xent.coursework.student_edition import chapters, student_edition
+
+ROOT = Path(__file__).resolve().parents[1]
+MARKER = "ZZSOLUTIONMARKER7Q"
+
+
+def _chapters_with_coding_exercises() -> list[Path]:
+    return [path for path in chapters(ROOT) if notebooks.checks(notebooks.load(path))]
+
+
+CODING_CHAPTERS = _chapters_with_coding_exercises()
+needs_chapters = pytest.mark.skipif(not CODING_CHAPTERS, reason="no chapter has coding exercises")
+
+
+def _chapter_id(path: Path) -> str:
+    return str(int(path.name.split("_")[0]))
+
+
+# --- checks ----------------------------------------------------------------------------------
+
+
+def test_every_registered_exercise_has_cases_with_hints() -> None:
+    import xent.coursework.exercises  # noqa: F401
+
+    assert EXERCISES
+    for exercise in EXERCISES.values():
+        cases = exercise.cases()
+        assert cases, exercise.id
+        assert all(isinstance(c, Case) and c.hint for c in cases), exercise.id
+
+
+def test_every_check_cell_in_the_book_names_a_registered_exercise() -> None:
+    import xent.coursework.exercises  # noqa: F401
+
+    for path in chapters(ROOT):
+        for exercise_id in notebooks.checks(notebooks.load(path)):
+            assert exercise_id in EXERCISES, f"{path.name} checks unknown exercise {exercise_id}"
+            assert exercise_id.split(".")[0] == _chapter_id(path)
+
+
+def test_a_check_reports_expected_value_and_hint_without_source() -> None:
+    result = run_check("1.1", lambda p: np.log(p))
+    assert not result.all_passed and result.score == 0
+    text = result.report()
+    assert "expected" in text and "Hint:" in text and "returned" in text
+    assert "def " not in text and "lambda" not in text
+
+
+def test_a_check_survives_a_function_that_raises() -> None:
+    def broken(p: Any) -> Any:
+        raise ZeroDivisionError("oops")
+
+    result = run_check("1.1", broken)
+    assert result.passed == 0 and "ZeroDivisionError" in result.report()
+
+
+def test_calling_the_xent_function_an_exercise_asks_for_is_flagged() -> None:
+    import xent.coursework.exercises  # noqa: F401
+
+    forbidding = [e for e in EXERCISES.values() if e.forbidden]
+    if not forbidding:
+        pytest.skip("no exercise forbids an xent function")
+    for exercise in forbidding:
+        name = exercise.forbidden[0]
+
+        def cheat(*args: Any, _name: str = name, **kwargs: Any) -> Any:
+            try:
+                return getattr(xent, _name)(*args, **kwargs)
+            except Exception:  # noqa: BLE001
+                return None
+
+        result = run_check(exercise.id, cheat)
+        assert result.flagged and result.score == 0, exercise.id
+        assert getattr(xent, name).__module__.startswith("xent"), "the spy was not removed"
+
+
+def test_unknown_exercise_and_non_function_are_clear_errors() -> None:
+    with pytest.raises(ValueError, match="no coding exercise"):
+        run_check("99.9", print)
+    with pytest.raises(TypeError, match="function"):
+        run_check("1.1", 3)  # type: ignore[arg-type]
+
+
+# --- notebook rewriting ----------------------------------------------------------------------
+
+
+def _tiny_notebook() -> dict[str, Any]:
+    def md(text: str) -> dict[str, Any]:
+        return {"cell_type": "markdown", "metadata": {}, "source": text}
+
+    def code(text: str, tags: list[str] | None = None) -> dict[str, Any]:
+        return {"cell_type": "code", "metadata": {"tags": tags or []}, "source": text,
+                "outputs": [{"output_type": "stream", "name": "stdout", "text": "out"}],
+                "execution_count": 1}
+
+    return {
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "cells": [
+            md("```{exercise}\n:label: ex-01-a\n\nWrite `surprisal`.\n```\n\n"
+               "```{solution-start} ex-01-a\n:class: dropdown\n```"),
+            code('def surprisal(p):\n    """Surprisal in nats."""\n    return -np.log(p)',
+                 ["solution"]),
+            md("```{solution-end}\n```"),
+            code('result = check("1.1", surprisal)'),
+            md("```{exercise}\n:label: ex-01-b\n\nWhy?\n```\n\n```{solution-start} ex-01-b\n"
+               ":class: dropdown\n```\n\nBecause SECRET.\n\n```{solution-end}\n```\n\nAfter."),
+            code("x = 1"),
+        ],
+    }
+
+
+def test_solutions_become_stubs_and_gated_text_disappears() -> None:
+    student = notebooks.without_solutions(_tiny_notebook(), clear_outputs=True)
+    text = json.dumps(student)
+    assert "return -np.log" not in text and "SECRET" not in text
+    stub_cell = student["cells"][1]
+    assert 'raise NotImplementedError("Exercise 1.1: your code here")' in stub_cell["source"]
+    assert "def surprisal(p):" in stub_cell["source"]
+    assert "Surprisal in nats." in stub_cell["source"]
+    assert any('check("1.1", surprisal)' in notebooks.source(c) for c in student["cells"])
+    assert "After." in text and "Write `surprisal`." in text and "Why?" in text
+    assert all(c.get("outputs", []) == [] for c in student["cells"] if c["cell_type"] == "code")
+    assert student["metadata"]["xent"]["exercises"] == {"1.1": "surprisal"}
+
+
+def test_plain_markdown_numbers_exercises_and_keeps_their_text() -> None:
+    student = notebooks.for_jupyter(_tiny_notebook(), "1")
+    text = "\n".join(notebooks.source(c) for c in student["cells"])
+    assert "**Exercise 1.1.** Write `surprisal`." in text
+    assert "**Exercise 1.2.** Why?" in text
+    assert "```{" not in text
+
+
+# --- the student edition ---------------------------------------------------------------------
+
+
+def _plant_markers(root: Path) -> int:
+    """Put MARKER inside every solution of every chapter; returns how many were planted."""
+    planted = 0
+    for path in chapters(root):
+        notebook = notebooks.load(path)
+        inside = False
+        for cell in notebook["cells"]:
+            text = notebooks.source(cell)
+            if cell["cell_type"] == "code" and "solution" in notebooks.tags(cell):
+                cell["source"] = f"# {MARKER}\n{text}\nprint('{MARKER}')"
+                cell["outputs"] = [{"output_type": "stream", "name": "stdout",
+                                    "text": MARKER + "\n"}]
+                planted += 1
+            elif cell["cell_type"] == "markdown":
+                lines = []
+                for line in text.split("\n"):
+                    if re.match(r"^`{3,}\{solution-start\}", line.strip()):
+                        inside = True
+                    elif re.match(r"^`{3,}\{solution-end\}", line.strip()):
+                        inside = False
+                        lines.append(f"Planted {MARKER} at the end.")
+                    elif inside and line.strip() == "":
+                        lines.append(f"\n{MARKER} in prose.\n")
+                        planted += 1
+                        continue
+                    lines.append(line)
+                cell["source"] = "\n".join(lines)
+        notebooks.save(notebook, path)
+    return planted
+
+
+@pytest.fixture(scope="module")
+def student_copy(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("repo")
+    for name in ("_config.yml", "_toc.yml", "book"):
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, root / name, ignore=shutil.ignore_patterns("_build"))
+        else:
+            shutil.copy2(source, root / name)
+    planted = _plant_markers(root)
+    out = tmp_path_factory.mktemp("student")
+    student_edition(out, root=root)
+    assert planted or not CODING_CHAPTERS
+    return root, out
+
+
+@pytest.mark.book
+def test_no_solution_reaches_any_file_of_the_student_edition(
+    student_copy: tuple[Path, Path],
+) -> None:
+    root, out = student_copy
+    sources = "".join(p.read_text() for p in chapters(root))
+    assert MARKER in sources or not CODING_CHAPTERS
+    leaks = [
+        str(p.relative_to(out))
+        for p in out.rglob("*")
+        if p.is_file() and MARKER.encode() in p.read_bytes()
+    ]
+    assert not leaks
+    for needed in ("site/searchindex.js", "site/index.html", "site/_sources"):
+        assert (out / needed).exists(), needed
+
+
+@pytest.mark.book
+def test_student_edition_keeps_every_exercise_prompt_and_check(
+    student_copy: tuple[Path, Path],
+) -> None:
+    root, out = student_copy
+    for path in chapters(root):
+        original = notebooks.load(path)
+        student = notebooks.load(out / "notebooks" / path.name)
+        text = "\n".join(notebooks.source(c) for c in student["cells"])
+        assert "```{" not in text, f"MyST directive left in {path.name}"
+        for exercise_id, function in notebooks.checks(original).items():
+            assert f'check("{exercise_id}", {function})' in text
+        prompts = re.findall(r"```\{exercise\}[^\n]*\n(?::[^\n]*\n)*\n?([^\n]+)",
+                             "\n".join(notebooks.source(c) for c in original["cells"]))
+        for prompt in prompts:
+            assert prompt.strip()[:40] in text, f"lost the prompt {prompt[:40]!r}"
+        assert all(
+            not c.get("outputs") for c in student["cells"] if c["cell_type"] == "code"
+        )
+        html = (out / "site" / "book" / f"{path.stem}.html").read_text()
+        assert "Exercise" in html
+
+
+# --- the grader -------------------------------------------------------------------------------
+
+
+def _variant(path: Path, tmp: Path, change: dict[str, str]) -> Path:
+    """A copy of a chapter whose solution for each exercise id in ``change`` is replaced."""
+    notebook = notebooks.load(path)
+    cells = notebook["cells"]
+    for index, cell in enumerate(cells):
+        if cell["cell_type"] == "code" and "solution" in notebooks.tags(cell):
+            exercise_id = notebooks._exercise_after(cells, index)
+            if exercise_id in change:
+                cell["source"] = change[exercise_id]
+    target = tmp / path.name
+    notebooks.save(notebook, target)
+    return target
+
+
+@needs_chapters
+@pytest.mark.parametrize("path", CODING_CHAPTERS, ids=lambda p: p.stem)
+def test_the_solutions_score_full_marks(path: Path) -> None:
+    report = grade(path)
+    assert report.exercises
+    assert report.total == report.max_total, report.table()
+
+
+@needs_chapters
+def test_the_untouched_student_edition_scores_zero_without_crashing(tmp_path: Path) -> None:
+    path = CODING_CHAPTERS[0]
+    student = tmp_path / path.name
+    notebooks.save(notebooks.for_jupyter(notebooks.load(path), _chapter_id(path)), student)
+    report = grade(student)
+    assert report.exercises and report.total == 0
+    assert all("NotImplementedError" in e.message for e in report.exercises), report.table()
+
+
+@needs_chapters
+def test_broken_slow_and_noisy_exercises_lose_only_their_own_points(tmp_path: Path) -> None:
+    path = max(CODING_CHAPTERS, key=lambda p: len(notebooks.checks(notebooks.load(p))))
+    ids = list(notebooks.checks(notebooks.load(path)))
+    if len(ids) < 2:
+        pytest.skip("needs a chapter with two coding exercises")
+    broken = {
+        ids[0]: "while True:\n    pass\n",
+        ids[1]: "print('x' * 50_000_000)\n",
+    }
+    if len(ids) > 2:
+        broken[ids[2]] = "def broken(:\n    pass\n"
+    report = grade(_variant(path, tmp_path, broken), exercise_timeout=3)
+    by_id = {e.id: e for e in report.exercises}
+    assert all(by_id[exercise_id].points == 0 for exercise_id in broken), report.table()
+    rest = [e for e in report.exercises if e.id not in broken]
+    assert all(e.points == e.max_points for e in rest), report.table()
+
+
+@needs_chapters
+def test_a_submission_that_kills_its_process_loses_only_that_exercise(tmp_path: Path) -> None:
+    path = max(CODING_CHAPTERS, key=lambda p: len(notebooks.checks(notebooks.load(p))))
+    ids = list(notebooks.checks(notebooks.load(path)))
+    variant = _variant(path, tmp_path, {ids[0]: "import os\nos._exit(3)\n"})
+    report = grade(variant)
+    by_id = {e.id: e for e in report.exercises}
+    assert by_id[ids[0]].points == 0
+    assert all(e.points == e.max_points for e in report.exercises if e.id != ids[0])
+
+
+@needs_chapters
+def test_deleted_check_cells_still_appear_with_zero_points(tmp_path: Path) -> None:
+    path = CODING_CHAPTERS[0]
+    notebook = notebooks.load(path)
+    notebook["cells"] = [
+        c for c in notebook["cells"] if not notebooks.CHECK_CALL.search(notebooks.source(c))
+    ]
+    target = tmp_path / path.name
+    notebooks.save(notebook, target)
+    report = grade(target)
+    assert report.exercises and report.total == 0
+
+
+@needs_chapters
+def test_the_command_line_json_is_valid_and_matches_the_table(tmp_path: Path) -> None:
+    path = CODING_CHAPTERS[0]
+    run = [sys.executable, "-m", "xent", "grade", str(path)]
+    table = subprocess.run(run, capture_output=True, text=True, check=True, cwd=tmp_path).stdout
+    data = json.loads(
+        subprocess.run(run + ["--json"], capture_output=True, text=True, check=True,
+                       cwd=tmp_path).stdout
+    )
+    assert data["total"] == sum(e["points"] for e in data["exercises"])
+    assert f"Total: {data['total']:g} / {data['max_total']} points" in table
+    for exercise in data["exercises"]:
+        assert re.search(rf"^{re.escape(exercise['id'])}\s+{exercise['points']:g}/"
+                         rf"{exercise['max_points']}\s+{exercise['passed_cases']}/", table,
+                         flags=re.MULTILINE)
+
+
+def test_an_unreadable_submission_is_reported_not_raised(tmp_path: Path) -> None:
+    target = tmp_path / "01_entropy.ipynb"
+    target.write_text("{ not json")
+    report = grade(target)
+    assert report.total == 0
+    assert all("unreadable" in e.message for e in report.exercises)
+
+
+def test_copy_is_not_mutated_by_rewriting() -> None:
+    original = _tiny_notebook()
+    before = copy.deepcopy(original)
+    notebooks.for_jupyter(original, "1")
+    assert original == before
