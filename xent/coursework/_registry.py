@@ -10,6 +10,7 @@ so no reference implementation is written out anywhere a student reads.
 from __future__ import annotations
 
 import contextlib
+import copy
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -169,9 +170,9 @@ def run_check(exercise_id: str, function: Callable[..., Any]) -> CheckResult:
     if not callable(function):
         raise TypeError(f"check needs your function itself; got {type(function).__name__}")
     results = []
-    with _watch(spec.forbidden) as called:
-        for number, case in enumerate(spec.cases(), start=1):
-            results.append(_run_case(spec, number, case, function))
+    called: list[str] = []
+    for number, case in enumerate(spec.cases(), start=1):
+        results.append(_run_case(spec, number, case, function, called))
     flagged = ""
     if called:
         used = ", ".join(f"xent.{name}" for name in sorted(set(called)))
@@ -179,11 +180,21 @@ def run_check(exercise_id: str, function: Callable[..., Any]) -> CheckResult:
     return CheckResult(spec, results, flagged)
 
 
-def _run_case(spec: Exercise, number: int, case: Case, function: Callable[..., Any]) -> CaseResult:
+def _run_case(
+    spec: Exercise, number: int, case: Case, function: Callable[..., Any], called: list[str]
+) -> CaseResult:
     call = f"case {number} {_label(case)}"
+    # The reference is computed first, and the student gets copies: a function that writes
+    # into its arguments cannot change what it is compared with.
+    expected = case.expected() if case.raises is None else None
+    args, kwargs = copy.deepcopy(case.args), copy.deepcopy(case.kwargs)
     try:
-        with np.errstate(all="ignore"):
-            got = function(*case.args, **case.kwargs)
+        # Only the student's call is watched: the reference values may use xent freely.
+        with np.errstate(all="ignore"), _watch(spec.forbidden) as calls:
+            try:
+                got = function(*args, **kwargs)
+            finally:
+                called.extend(calls)
     except Exception as error:  # noqa: BLE001  (a student's bug is a result, not a crash)
         if case.raises is not None and isinstance(error, case.raises):
             return CaseResult(True, f"pass  {call} raised {type(error).__name__}")
@@ -199,7 +210,6 @@ def _run_case(spec: Exercise, number: int, case: Case, function: Callable[..., A
             f"FAIL  {call} returned {_show(got)}; expected it to raise "
             f"{case.raises.__name__}. Hint: {case.hint}",
         )
-    expected = case.expected()
     if _same(got, expected, spec.rtol, spec.atol):
         return CaseResult(True, f"pass  {call}")
     return CaseResult(
