@@ -25,7 +25,8 @@ def main() -> None:
     use_style()
     q = np.linspace(0.005, 1.0, 400)
     logits = np.log(np.stack([q, 1 - q], axis=1).clip(1e-300))
-    cross_entropy = xent.softmax_cross_entropy(logits, np.zeros(q.size, dtype=int), reduction="none")
+    target = np.zeros(q.size, dtype=int)
+    cross_entropy = xent.softmax_cross_entropy(logits, target, reduction="none")
     squared_error = (1 - q) ** 2 + (0 - (1 - q)) ** 2
     fig, ax = plt.subplots(figsize=(6, 3.2))
     ax.plot(q, cross_entropy, color=COLORS["blue"], label=r"cross-entropy $-\log q$")
