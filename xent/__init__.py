@@ -21,9 +21,11 @@ from xent.information import (
     perplexity,
 )
 from xent.large_vocab import (
+    LogSumExpState,
     chunked_logsumexp,
     linear_cross_entropy,
     linear_cross_entropy_with_grad,
+    merge_logsumexp,
 )
 from xent.losses import (
     binary_cross_entropy,
@@ -47,6 +49,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "GradientCheck",
+    "LogSumExpState",
     "ReliabilityCurve",
     "binary_cross_entropy",
     "binary_cross_entropy_grad",
@@ -73,6 +76,7 @@ __all__ = [
     "log_sigmoid",
     "log_softmax",
     "logsumexp",
+    "merge_logsumexp",
     "nats_to_bits",
     "nll_loss",
     "numerical_gradient",
