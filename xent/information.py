@@ -99,7 +99,8 @@ def cross_entropy(
         Cover, T. M. and Thomas, J. A. (2006). *Elements of Information Theory*, 2nd ed., §5.4.
     """
     p_arr, q_arr, axis, dtype = _distributions(p, q, axis)
-    return _in_units(-np.sum(xlogy(p_arr, q_arr), axis=axis), base, dtype)
+    # + 0.0 turns the -0.0 of a perfect prediction into 0.0.
+    return _in_units(-np.sum(xlogy(p_arr, q_arr), axis=axis) + 0.0, base, dtype)
 
 
 def kl_divergence(

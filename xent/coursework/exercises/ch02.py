@@ -19,7 +19,8 @@ _SYMBOLS = ("a", "b", "c", "d")
 def _frequencies(message: list[str] | str) -> np.ndarray:
     """Relative frequency of each of a, b, c, d in the message."""
     counts = np.array([list(message).count(symbol) for symbol in _SYMBOLS], dtype=float)
-    return counts / counts.sum()
+    frequencies: np.ndarray = counts / counts.sum()
+    return frequencies
 
 
 def _random_message(size: int, seed: int) -> list[str]:

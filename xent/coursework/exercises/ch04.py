@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from xent.coursework._registry import Case, exercise
 
-_LOSSES = ("softmax_cross_entropy", "cross_entropy", "nll_loss", "binary_cross_entropy")
+_LOSSES = (
+    "softmax_cross_entropy",
+    "cross_entropy",
+    "nll_loss",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+)
 
 
 def _penalties(q_true: object) -> np.ndarray:
@@ -25,10 +32,7 @@ def _penalties(q_true: object) -> np.ndarray:
     forbidden=_LOSSES,
 )
 def _penalty_cases() -> list[Case]:
-    hint = (
-        "return np.stack([-log q, 2 (1 - q)^2, [q < 1/2]]), with shape (3,) + the "
-        "shape of q"
-    )
+    hint = "return np.stack([-log q, 2 (1 - q)^2, [q < 1/2]]), with shape (3,) + the shape of q"
     return [
         Case((0.9,), lambda: _penalties(0.9), hint),
         Case(
@@ -61,11 +65,12 @@ def _penalty_cases() -> list[Case]:
     ]
 
 
-def _mse_grad(z: object, y: object) -> np.ndarray:
+def _mse_grad(z: ArrayLike, y: ArrayLike) -> np.ndarray:
     import xent
 
     s = xent.sigmoid(z)
-    return (s - np.asarray(y, dtype=np.float64)) * s * (1.0 - s)
+    grad: np.ndarray = (s - np.asarray(y, dtype=np.float64)) * s * (1.0 - s)
+    return grad
 
 
 @exercise("4.3", "Gradient of squared error through a sigmoid", points=2, atol=1e-15)
