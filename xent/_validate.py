@@ -74,7 +74,7 @@ def in_unit_interval(array: np.ndarray, name: str) -> None:
     if np.any(bad):
         index = tuple(int(i) for i in np.argwhere(bad)[0])
         where = f" at index {_row_label(index)}" if array.ndim else ""
-        raise ValueError(f"{name} must lie in [0, 1]; found {array[index]!r}{where}")
+        raise ValueError(f"{name} must lie in [0, 1]; found {array[index].item()!r}{where}")
 
 
 def sum_tolerance(dtype: np.dtype[Any]) -> float:
@@ -168,7 +168,7 @@ def class_weight(
     if not np.all(np.isfinite(array)) or np.any(array < 0):
         bad = int(np.argwhere(~np.isfinite(array) | (array < 0))[0][0])
         raise ValueError(
-            f"weight must be finite and non-negative; weight[{bad}] is {array[bad]!r}"
+            f"weight must be finite and non-negative; weight[{bad}] is {array[bad].item()!r}"
         )
     return array.astype(dtype, copy=False)
 

@@ -135,7 +135,9 @@ def kl_divergence(
         Mathematical Statistics* 22(1).
     """
     p_arr, q_arr, axis, dtype = _distributions(p, q, axis)
-    return _in_units(np.sum(rel_entr(p_arr, q_arr), axis=axis), base, dtype)
+    # Terms of opposite sign can cancel to -1e-16 for p ~ q; the divergence is never negative.
+    divergence = np.maximum(np.sum(rel_entr(p_arr, q_arr), axis=axis), 0.0)
+    return _in_units(divergence, base, dtype)
 
 
 def binary_entropy(p: ArrayLike, *, base: float | None = None) -> np.ndarray:

@@ -17,18 +17,16 @@ from xent.coursework._registry import Case, exercise
     forbidden=("kl_divergence", "rel_entr"),
 )
 def _kl_divergence() -> list[Case]:
-    # The module's function, not the attribute of the package: check() watches
-    # xent.kl_divergence for calls, and the reference values must not count as one.
-    from xent.information import kl_divergence as reference
+    import xent
 
     hint = "D_KL(p || q) = sum_k p_k log(p_k / q_k), in nats (natural log)"
     batch_p = np.array([[0.2, 0.3, 0.5], [1.0, 0.0, 0.0]])
     batch_q = np.array([[0.1, 0.6, 0.3], [0.5, 0.25, 0.25]])
     return [
-        Case(([0.5, 0.5], [0.9, 0.1]), lambda: reference([0.5, 0.5], [0.9, 0.1]), hint),
+        Case(([0.5, 0.5], [0.9, 0.1]), lambda: xent.kl_divergence([0.5, 0.5], [0.9, 0.1]), hint),
         Case(
             ([0.9, 0.1], [0.5, 0.5]),
-            lambda: reference([0.9, 0.1], [0.5, 0.5]),
+            lambda: xent.kl_divergence([0.9, 0.1], [0.5, 0.5]),
             "the first argument is p, the weights of the average: D_KL(p || q) is not symmetric",
         ),
         Case(
@@ -38,7 +36,7 @@ def _kl_divergence() -> list[Case]:
         ),
         Case(
             ([0.5, 0.5, 0.0], [0.25, 0.25, 0.5]),
-            lambda: reference([0.5, 0.5, 0.0], [0.25, 0.25, 0.5]),
+            lambda: xent.kl_divergence([0.5, 0.5, 0.0], [0.25, 0.25, 0.5]),
             "0 log 0 = 0: a class with p_k = 0 contributes nothing (0 * log 0 is nan in numpy)",
         ),
         Case(
@@ -53,7 +51,7 @@ def _kl_divergence() -> list[Case]:
         ),
         Case(
             (batch_p, batch_q),
-            lambda: reference(batch_p, batch_q),
+            lambda: xent.kl_divergence(batch_p, batch_q),
             "several distributions, one per row: sum over the last axis only",
             label="(two rows of 3 classes, p[1] one-hot)",
         ),

@@ -1,3 +1,129 @@
 """Coding exercises of chapter 7, Binary cross-entropy."""
 
 from __future__ import annotations
+
+import numpy as np
+
+from xent.coursework._registry import Case, exercise
+
+# Imported from their modules, not as ``xent.NAME``: the check watches ``xent.NAME`` for calls
+# by the student, and the reference values must not count as such calls.
+from xent.losses import binary_cross_entropy_with_logits as reference_loss
+from xent.softmax import sigmoid as reference_sigmoid
+
+
+@exercise(
+    "7.2",
+    "A stable sigmoid",
+    points=2,
+    rtol=1e-12,
+    atol=0.0,
+    forbidden=("sigmoid",),
+)
+def _stable_sigmoid() -> list[Case]:
+    hint = "sigma(z) = 1 / (1 + exp(-z)); the answer has the shape of z"
+    overflow_hint = (
+        "exp(z) / (1 + exp(z)) is inf / inf = nan for z = 1000: use 1 / (1 + exp(-z)) for "
+        "z >= 0 and exp(z) / (1 + exp(z)) for z < 0, so exp only sees non-positive numbers"
+    )
+    tail_hint = (
+        "sigma(-40) = 4.25e-18 must keep all its digits: 1 - sigma(40) and "
+        "0.5 * (1 + tanh(z / 2)) both round it to 0; compute exp(z) / (1 + exp(z)) for z < 0"
+    )
+    grid = np.linspace(-6.0, 6.0, 13)
+    rng = np.random.default_rng(7)
+    matrix = 10.0 * rng.standard_normal((3, 4))
+    huge = np.array([-1000.0, 0.0, 1000.0])
+    tails = np.array([-40.0, -100.0, -700.0])
+    return [
+        Case((0.0,), lambda: np.float64(0.5), hint, label="(0.0)"),
+        Case((grid,), lambda: reference_sigmoid(grid), hint, label="z = -6, -5, ..., 6"),
+        Case((matrix,), lambda: reference_sigmoid(matrix), hint, label="a (3, 4) array"),
+        Case((huge,), lambda: np.array([0.0, 0.5, 1.0]), overflow_hint, label="[-1000, 0, 1000]"),
+        Case(
+            (tails,),
+            lambda: np.exp(tails) / (1.0 + np.exp(tails)),
+            tail_hint,
+            label="the tail [-40, -100, -700] (relative accuracy)",
+        ),
+    ]
+
+
+@exercise(
+    "7.3",
+    "A stable binary cross-entropy with logits (elementwise, no reduction)",
+    points=3,
+    rtol=1e-9,
+    atol=0.0,
+    forbidden=(
+        "binary_cross_entropy_with_logits",
+        "binary_cross_entropy_with_logits_with_grad",
+        "softplus",
+        "log_sigmoid",
+    ),
+)
+def _stable_bce_with_logits() -> list[Case]:
+    hint = "loss = (1 - y) z + softplus(-z), elementwise, same shape as z"
+    overflow_hint = (
+        "softplus(-z) = log(1 + exp(-z)) overflows for z = -800: write it as "
+        "max(-z, 0) + log1p(exp(-|z|)), which never exponentiates a positive number"
+    )
+    saturate_hint = (
+        "never go through sigmoid(z): in float64 sigmoid(800) is exactly 1.0, so "
+        "log(1 - sigmoid(800)) = -inf; the loss of this confident mistake is 800 nats"
+    )
+    log1p_hint = (
+        "the loss of a confident right answer, log(1 + e^-40) = 4.25e-18, must keep its "
+        "digits: log(1 + x) rounds 1 + x to 1 and returns 0; use np.log1p(x)"
+    )
+    soft_hint = (
+        "y may be any probability, not only 0 or 1: the same formula (1 - y) z + "
+        "softplus(-z) holds for y = 0.3"
+    )
+    rng = np.random.default_rng(7)
+    batch_logits = 4.0 * rng.standard_normal((4, 3))
+    batch_target = (rng.random((4, 3)) < 0.5).astype(float)
+    soft_logits = np.array([-800.0, -2.0, 0.0, 2.0, 800.0])
+    soft_target = np.full(5, 0.3)
+
+    def none(z: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return reference_loss(z, y, reduction="none")
+
+    return [
+        Case(
+            (0.0, 1.0),
+            lambda: np.float64(np.log(2.0)),
+            hint + "; at z = 0 it is ln 2",
+            label="(z = 0, y = 1)",
+        ),
+        Case(
+            (np.array([800.0, -800.0]), np.array([0.0, 1.0])),
+            lambda: np.array([800.0, 800.0]),
+            saturate_hint + "; " + overflow_hint,
+            label="confident mistakes z = [800, -800], y = [0, 1]",
+        ),
+        Case(
+            (np.array([800.0, -800.0]), np.array([1.0, 0.0])),
+            lambda: np.array([0.0, 0.0]),
+            overflow_hint,
+            label="confident right answers z = [800, -800], y = [1, 0]",
+        ),
+        Case(
+            (np.array([40.0]), np.array([1.0])),
+            lambda: np.array([np.log1p(np.exp(-40.0))]),
+            log1p_hint,
+            label="z = [40], y = [1] (loss 4.25e-18 nats)",
+        ),
+        Case(
+            (soft_logits, soft_target),
+            lambda: none(soft_logits, soft_target),
+            soft_hint,
+            label="soft target y = 0.3 at z = [-800, -2, 0, 2, 800]",
+        ),
+        Case(
+            (batch_logits, batch_target),
+            lambda: none(batch_logits, batch_target),
+            hint,
+            label="a (4, 3) batch of logits and 0/1 labels",
+        ),
+    ]

@@ -1,3 +1,170 @@
 """Coding exercises of chapter 9, Beyond the basics."""
 
 from __future__ import annotations
+
+import numpy as np
+
+from xent.coursework._registry import Case, exercise
+from xent.large_vocab import LogSumExpState
+
+# Imported from their modules, not as ``xent.NAME``: the check watches ``xent.NAME`` for calls
+# by the student, and the reference values must not count as such calls.
+from xent.large_vocab import merge_logsumexp as reference_merge
+from xent.losses import softmax_cross_entropy as reference_loss
+
+
+def _batch(
+    seed: int, num_samples: int, num_classes: int, scale: float = 2.0
+) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    logits = scale * rng.standard_normal((num_samples, num_classes))
+    target = rng.integers(0, num_classes, size=num_samples)
+    return logits, target
+
+
+def _smoothed(logits: np.ndarray, target: np.ndarray, eps: float) -> float:
+    return float(reference_loss(logits, target, label_smoothing=eps))
+
+
+@exercise(
+    "9.2",
+    "Label-smoothed cross-entropy from logits (mean over the batch)",
+    points=2,
+    forbidden=("softmax_cross_entropy", "softmax_cross_entropy_with_grad"),
+)
+def _label_smoothed_cross_entropy() -> list[Case]:
+    hint = (
+        "the target is (1 - eps) * onehot(y) + eps / K; the loss per row is "
+        "-sum_k target_k * log_softmax(z)_k, then the mean over the N rows"
+    )
+    eps_hint = (
+        "eps / K goes to every class, the true one included: the true class gets "
+        "1 - eps + eps / K, not 1 - eps"
+    )
+    stable_hint = (
+        "compute log_softmax as z - max(z) - log(sum(exp(z - max(z)))), never log(softmax(z)): "
+        "exp(-1000) underflows to 0 and log(0) = -inf makes 0 * -inf = nan"
+    )
+    small_logits, small_target = _batch(0, 4, 5)
+    wide_logits, wide_target = _batch(1, 16, 10, scale=3.0)
+    huge = np.array([[1000.0, 0.0, -1000.0], [0.0, 1000.0, 0.0]])
+    huge_target = np.array([0, 2])
+    one = np.log(np.array([[0.2, 0.3, 0.5]]))
+    return [
+        Case(
+            (one, np.array([1]), 0.0),
+            lambda: -np.log(0.3),
+            hint + "; with eps = 0 it is the ordinary cross-entropy -log q_y",
+            label="(log [[0.2, 0.3, 0.5]], [1], eps=0.0)",
+        ),
+        Case(
+            (one, np.array([1]), 0.3),
+            lambda: _smoothed(one, np.array([1]), 0.3),
+            eps_hint,
+            label="(log [[0.2, 0.3, 0.5]], [1], eps=0.3)",
+        ),
+        Case(
+            (small_logits, small_target, 0.1),
+            lambda: _smoothed(small_logits, small_target, 0.1),
+            hint,
+            label="a batch of N = 4 rows, K = 5, eps = 0.1",
+        ),
+        Case(
+            (wide_logits, wide_target, 0.2),
+            lambda: _smoothed(wide_logits, wide_target, 0.2),
+            hint + "; sum over the class axis (axis=1), then the mean over rows",
+            label="a batch of N = 16 rows, K = 10, eps = 0.2",
+        ),
+        Case(
+            (huge, huge_target, 0.1),
+            lambda: _smoothed(huge, huge_target, 0.1),
+            stable_hint,
+            label="huge logits [[1000, 0, -1000], [0, 1000, 0]], targets [0, 2], eps = 0.1",
+        ),
+        Case(
+            (small_logits, small_target, 1.0),
+            lambda: float(-np.mean(np.mean(_log_softmax(small_logits), axis=1))),
+            "with eps = 1 the target is uniform: every class gets 1 / K",
+            label="N = 4, K = 5, eps = 1.0 (uniform target)",
+        ),
+    ]
+
+
+def _log_softmax(logits: np.ndarray) -> np.ndarray:
+    """Log-softmax along the last axis (the reference for the uniform-target case)."""
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    result: np.ndarray = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    return result
+
+
+def _merged(m_a: object, s_a: object, m_b: object, s_b: object) -> np.ndarray:
+    state = reference_merge(
+        LogSumExpState(np.asarray(m_a, dtype=float), np.asarray(s_a, dtype=float)),
+        LogSumExpState(np.asarray(m_b, dtype=float), np.asarray(s_b, dtype=float)),
+    )
+    return np.stack([np.asarray(state.max), np.asarray(state.total)])
+
+
+@exercise(
+    "9.4",
+    "Online log-sum-exp: merge two (max, sum) states",
+    points=2,
+    forbidden=("merge_logsumexp", "chunked_logsumexp", "logsumexp"),
+)
+def _merge_states() -> list[Case]:
+    hint = "m = max(m_a, m_b); s = s_a * exp(m_a - m) + s_b * exp(m_b - m); return (m, s)"
+    overflow_hint = (
+        "rescale by exp(m_a - m) and exp(m_b - m), which are <= 1; exp(m_a) itself "
+        "overflows for m_a = 1000"
+    )
+    empty_hint = (
+        "an empty state is (-inf, 0); -inf - (-inf) is nan, so treat a state with s = 0 as "
+        "contributing 0 (np.where), and return (-inf, 0) when both are empty"
+    )
+    rng = np.random.default_rng(9)
+    m_a, m_b = rng.normal(0, 5, size=6), rng.normal(0, 5, size=6)
+    s_a, s_b = rng.uniform(1, 4, size=6), rng.uniform(1, 4, size=6)
+    return [
+        Case(
+            (0.0, 1.0, 0.0, 1.0),
+            lambda: np.array([0.0, 2.0]),
+            hint,
+            label="(0, 1) merged with (0, 1): lse = log 2",
+        ),
+        Case(
+            (2.0, 1.5, 1.0, 3.0),
+            lambda: _merged(2.0, 1.5, 1.0, 3.0),
+            hint,
+            label="(2, 1.5) merged with (1, 3)",
+        ),
+        Case(
+            (m_a, s_a, m_b, s_b),
+            lambda: _merged(m_a, s_a, m_b, s_b),
+            hint + "; work elementwise (np.maximum, not max)",
+            label="arrays of 6 states each",
+        ),
+        Case(
+            (1000.0, 2.0, 990.0, 5.0),
+            lambda: _merged(1000.0, 2.0, 990.0, 5.0),
+            overflow_hint,
+            label="(1000, 2) merged with (990, 5)",
+        ),
+        Case(
+            (-np.inf, 0.0, 3.0, 2.0),
+            lambda: np.array([3.0, 2.0]),
+            empty_hint,
+            label="empty (-inf, 0) merged with (3, 2)",
+        ),
+        Case(
+            (3.0, 2.0, -np.inf, 0.0),
+            lambda: np.array([3.0, 2.0]),
+            empty_hint,
+            label="(3, 2) merged with empty (-inf, 0)",
+        ),
+        Case(
+            (-np.inf, 0.0, -np.inf, 0.0),
+            lambda: np.array([-np.inf, 0.0]),
+            empty_hint,
+            label="two empty states",
+        ),
+    ]
