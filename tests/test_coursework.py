@@ -247,3 +247,16 @@ def test_copy_is_not_mutated_by_rewriting() -> None:
     before = copy.deepcopy(original)
     notebooks.for_jupyter(original, "1")
     assert original == before
+
+
+def test_instructors_page_lists_every_coding_exercise_with_its_points() -> None:
+    import xent.coursework.exercises  # noqa: F401
+
+    page = (ROOT / "book" / "instructors.md").read_text()
+    for path in chapters(ROOT):
+        chapter = _chapter_id(path)
+        for exercise in EXERCISES.values():
+            if exercise.id.split(".")[0] == chapter:
+                plural = "s" if exercise.points > 1 else ""
+                row = f"{exercise.id} {exercise.title} ({exercise.points} pt{plural})"
+                assert row in page, f"book/instructors.md does not list {row!r}"
