@@ -52,39 +52,45 @@ def _label_smoothed_cross_entropy() -> list[Case]:
     one = np.log(np.array([[0.2, 0.3, 0.5]]))
     return [
         Case(
-            (one, np.array([1]), 0.0),
+            (one, np.array([1])),
             lambda: -np.log(0.3),
             hint + "; with eps = 0 it is the ordinary cross-entropy -log q_y",
-            label="(log [[0.2, 0.3, 0.5]], [1], eps=0.0)",
+            kwargs={"label_smoothing": 0.0},
+            label="(log [[0.2, 0.3, 0.5]], [1], label_smoothing=0.0)",
         ),
         Case(
-            (one, np.array([1]), 0.3),
+            (one, np.array([1])),
             lambda: _smoothed(one, np.array([1]), 0.3),
             eps_hint,
-            label="(log [[0.2, 0.3, 0.5]], [1], eps=0.3)",
+            kwargs={"label_smoothing": 0.3},
+            label="(log [[0.2, 0.3, 0.5]], [1], label_smoothing=0.3)",
         ),
         Case(
-            (small_logits, small_target, 0.1),
+            (small_logits, small_target),
             lambda: _smoothed(small_logits, small_target, 0.1),
             hint,
+            kwargs={"label_smoothing": 0.1},
             label="a batch of N = 4 rows, K = 5, eps = 0.1",
         ),
         Case(
-            (wide_logits, wide_target, 0.2),
+            (wide_logits, wide_target),
             lambda: _smoothed(wide_logits, wide_target, 0.2),
             hint + "; sum over the class axis (axis=1), then the mean over rows",
+            kwargs={"label_smoothing": 0.2},
             label="a batch of N = 16 rows, K = 10, eps = 0.2",
         ),
         Case(
-            (huge, huge_target, 0.1),
+            (huge, huge_target),
             lambda: _smoothed(huge, huge_target, 0.1),
             stable_hint,
+            kwargs={"label_smoothing": 0.1},
             label="huge logits [[1000, 0, -1000], [0, 1000, 0]], targets [0, 2], eps = 0.1",
         ),
         Case(
-            (small_logits, small_target, 1.0),
+            (small_logits, small_target),
             lambda: float(-np.mean(np.mean(_log_softmax(small_logits), axis=1))),
             "with eps = 1 the target is uniform: every class gets 1 / K",
+            kwargs={"label_smoothing": 1.0},
             label="N = 4, K = 5, eps = 1.0 (uniform target)",
         ),
     ]
@@ -97,11 +103,12 @@ def _log_softmax(logits: np.ndarray) -> np.ndarray:
     return result
 
 
-def _merged(m_a: object, s_a: object, m_b: object, s_b: object) -> np.ndarray:
-    state = reference_merge(
-        LogSumExpState(np.asarray(m_a, dtype=float), np.asarray(s_a, dtype=float)),
-        LogSumExpState(np.asarray(m_b, dtype=float), np.asarray(s_b, dtype=float)),
-    )
+def _state(m: object, s: object) -> LogSumExpState:
+    return LogSumExpState(np.asarray(m, dtype=float), np.asarray(s, dtype=float))
+
+
+def _merged(a: LogSumExpState, b: LogSumExpState) -> np.ndarray:
+    state = reference_merge(a, b)
     return np.stack([np.asarray(state.max), np.asarray(state.total)])
 
 
@@ -109,10 +116,13 @@ def _merged(m_a: object, s_a: object, m_b: object, s_b: object) -> np.ndarray:
     "9.4",
     "Online log-sum-exp: merge two (max, sum) states",
     points=2,
-    forbidden=("merge_logsumexp", "chunked_logsumexp", "logsumexp"),
+    forbidden=("merge_logsumexp", "chunked_logsumexp"),
 )
 def _merge_states() -> list[Case]:
-    hint = "m = max(m_a, m_b); s = s_a * exp(m_a - m) + s_b * exp(m_b - m); return (m, s)"
+    hint = (
+        "m = max(m_a, m_b); s = s_a * exp(m_a - m) + s_b * exp(m_b - m); "
+        "return (m, s), where (m_a, s_a) = a and (m_b, s_b) = b"
+    )
     overflow_hint = (
         "rescale by exp(m_a - m) and exp(m_b - m), which are <= 1; exp(m_a) itself "
         "overflows for m_a = 1000"
@@ -122,47 +132,51 @@ def _merge_states() -> list[Case]:
         "contributing 0 (np.where), and return (-inf, 0) when both are empty"
     )
     rng = np.random.default_rng(9)
-    m_a, m_b = rng.normal(0, 5, size=6), rng.normal(0, 5, size=6)
-    s_a, s_b = rng.uniform(1, 4, size=6), rng.uniform(1, 4, size=6)
+    many_a = _state(rng.normal(0, 5, size=6), rng.uniform(1, 4, size=6))
+    many_b = _state(rng.normal(0, 5, size=6), rng.uniform(1, 4, size=6))
+    unit, empty = _state(0.0, 1.0), _state(-np.inf, 0.0)
+    first, second = _state(2.0, 1.5), _state(1.0, 3.0)
+    big_a, big_b = _state(1000.0, 2.0), _state(990.0, 5.0)
+    three = _state(3.0, 2.0)
     return [
         Case(
-            (0.0, 1.0, 0.0, 1.0),
+            (unit, unit),
             lambda: np.array([0.0, 2.0]),
             hint,
             label="(0, 1) merged with (0, 1): lse = log 2",
         ),
         Case(
-            (2.0, 1.5, 1.0, 3.0),
-            lambda: _merged(2.0, 1.5, 1.0, 3.0),
+            (first, second),
+            lambda: _merged(first, second),
             hint,
             label="(2, 1.5) merged with (1, 3)",
         ),
         Case(
-            (m_a, s_a, m_b, s_b),
-            lambda: _merged(m_a, s_a, m_b, s_b),
+            (many_a, many_b),
+            lambda: _merged(many_a, many_b),
             hint + "; work elementwise (np.maximum, not max)",
-            label="arrays of 6 states each",
+            label="states holding arrays of 6 entries each",
         ),
         Case(
-            (1000.0, 2.0, 990.0, 5.0),
-            lambda: _merged(1000.0, 2.0, 990.0, 5.0),
+            (big_a, big_b),
+            lambda: _merged(big_a, big_b),
             overflow_hint,
             label="(1000, 2) merged with (990, 5)",
         ),
         Case(
-            (-np.inf, 0.0, 3.0, 2.0),
+            (empty, three),
             lambda: np.array([3.0, 2.0]),
             empty_hint,
             label="empty (-inf, 0) merged with (3, 2)",
         ),
         Case(
-            (3.0, 2.0, -np.inf, 0.0),
+            (three, empty),
             lambda: np.array([3.0, 2.0]),
             empty_hint,
             label="(3, 2) merged with empty (-inf, 0)",
         ),
         Case(
-            (-np.inf, 0.0, -np.inf, 0.0),
+            (empty, empty),
             lambda: np.array([-np.inf, 0.0]),
             empty_hint,
             label="two empty states",
