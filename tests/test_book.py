@@ -23,7 +23,7 @@ pytestmark = pytest.mark.book
 #: Directories of the output that hold vendored assets, not pages.
 NOT_PAGES = {"_static", "_sources", "_images", "mathjax", "_downloads"}
 #: The style guide asks the heaviest page to stay around a megabyte (HTML + its images).
-MAX_PAGE_BYTES = 2_000_000
+MAX_PAGE_BYTES = 1_500_000
 _IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp")
 _TRACEBACK = "Traceback (most recent call last)"
 
