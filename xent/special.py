@@ -23,10 +23,6 @@ def _two_floats(
     return x_arr, y_arr, out_dtype
 
 
-def _out(result: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    return _validate.cast(result, dtype)
-
-
 def xlogy(x: ArrayLike, y: ArrayLike) -> np.ndarray:
     r"""Compute ``x * log(y)``, defined as 0 wherever ``x == 0`` (unless ``y`` is NaN).
 
@@ -56,7 +52,7 @@ def xlogy(x: ArrayLike, y: ArrayLike) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         result = x_arr * np.log(y_arr)
     result = np.where((x_arr == 0) & ~np.isnan(y_arr), 0.0, result)
-    return _out(result, dtype)
+    return _validate.cast(result, dtype)
 
 
 def entr(x: ArrayLike) -> np.ndarray:
@@ -87,7 +83,7 @@ def entr(x: ArrayLike) -> np.ndarray:
         result = -x_arr * np.log(x_arr)
     result = np.where(x_arr == 0, 0.0, result)
     result = np.where(x_arr < 0, -np.inf, result)
-    return _out(result, dtype)
+    return _validate.cast(result, dtype)
 
 
 def rel_entr(x: ArrayLike, y: ArrayLike) -> np.ndarray:
@@ -130,7 +126,7 @@ def rel_entr(x: ArrayLike, y: ArrayLike) -> np.ndarray:
     result = np.where(both_positive, result, np.inf)
     result = np.where((x_arr == 0) & (y_arr >= 0), 0.0, result)
     result = np.where(np.isnan(x_arr) | np.isnan(y_arr), np.nan, result)
-    return _out(result, dtype)
+    return _validate.cast(result, dtype)
 
 
 def softplus(z: ArrayLike) -> np.ndarray:
@@ -158,7 +154,7 @@ def softplus(z: ArrayLike) -> np.ndarray:
     z_arr, dtype = _validate.float_array(z, "z")
     with np.errstate(invalid="ignore"):
         result = np.maximum(z_arr, 0) + np.log1p(np.exp(-np.abs(z_arr)))
-    return _out(result, dtype)
+    return _validate.cast(result, dtype)
 
 
 def log_sigmoid(z: ArrayLike) -> np.ndarray:
@@ -183,4 +179,4 @@ def log_sigmoid(z: ArrayLike) -> np.ndarray:
     z_arr, dtype = _validate.float_array(z, "z")
     with np.errstate(invalid="ignore"):
         result = np.minimum(z_arr, 0) - np.log1p(np.exp(-np.abs(z_arr)))
-    return _out(result, dtype)
+    return _validate.cast(result, dtype)

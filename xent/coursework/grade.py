@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import secrets
 import subprocess
 import sys
@@ -80,9 +79,9 @@ class Report:
 
 
 def _chapter(path: Path, found: dict[str, str]) -> str:
-    match = re.match(r"(\d+)_", path.name)
-    if match:
-        return str(int(match[1]))
+    number = notebooks.chapter_number(path)
+    if number:
+        return number
     if found:
         return next(iter(found)).split(".")[0]
     raise ValueError(f"cannot tell which chapter {path.name} is (name it NN_slug.ipynb)")

@@ -23,6 +23,12 @@ CHECK_CALL = re.compile(r"""check\(\s*["'](?P<id>\d+\.\d+)["']\s*,\s*(?P<functio
 _FENCE = re.compile(r"^(?P<fence>`{3,}|:{3,})\{(?P<name>[\w:-]+)\}(?P<arg>.*)$")
 
 
+def chapter_number(path: Path) -> str | None:
+    """The chapter a notebook named ``NN_slug.ipynb`` holds, as ``"N"``; None otherwise."""
+    match = re.match(r"(\d+)_", Path(path).name)
+    return str(int(match[1])) if match else None
+
+
 def load(path: Path) -> dict[str, Any]:
     notebook: dict[str, Any] = json.loads(Path(path).read_text(encoding="utf-8"))
     return notebook

@@ -39,8 +39,7 @@ def write_notebooks(root: Path, out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for position, chapter in enumerate(chapters(root), start=1):
-        prefix = re.match(r"(\d+)_", chapter.name)
-        number = str(int(prefix[1])) if prefix else str(position)
+        number = notebooks.chapter_number(chapter) or str(position)
         target = out / chapter.name
         notebooks.save(notebooks.for_jupyter(notebooks.load(chapter), number), target)
         written.append(target)
