@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike
 
-from xent import _validate
+from xent import _rows, _validate
 from xent._docs import shared_args as _shared_args
 from xent.softmax import _logits, _normalizer, sigmoid
 from xent.special import softplus
@@ -95,6 +95,11 @@ def _softmax_cross_entropy(
     work = z.dtype
     w = _validate.class_weight(weight, num_classes, work)
     tgt = _target(target, logits_shape, axis, ignore_index, work)
+    if tgt.probs is None:
+        assert tgt.indices is not None and tgt.ignored is not None
+        return _fused_index_target(
+            z, axis, dtype, tgt.indices, tgt.ignored, w, eps, reduction, need_grad
+        )
     parts = _normalizer(z)
     # -log q_c = log1p(r) - (z_c - m): exact at the top class, where log1p(r) ~ r is tiny.
     with np.errstate(invalid="ignore", over="ignore"):
@@ -108,6 +113,55 @@ def _softmax_cross_entropy(
     loss, grad = _reduce(loss, grad, reduction, denominator)
     out_grad = None if grad is None else _validate.cast(np.moveaxis(grad, -1, axis), dtype)
     return _validate.cast(loss, dtype), out_grad
+
+
+def _fused_index_target(
+    z: np.ndarray,
+    axis: int,
+    dtype: np.dtype[Any],
+    indices: np.ndarray,
+    ignored: np.ndarray,
+    w: np.ndarray | None,
+    eps: float,
+    reduction: str,
+    need_grad: bool,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Class-index targets through the row-chunked kernel of :mod:`xent._rows`."""
+    num_classes = z.shape[-1]
+    batch_shape = z.shape[:-1]
+    z2 = z.reshape(-1, num_classes)
+    target = indices.reshape(-1)
+    skip = ignored.reshape(-1)
+    w_y = np.ones(target.shape, dtype=z.dtype) if w is None else w[target]
+    w_y = np.where(skip, 0, w_y)
+    w_total = num_classes if w is None else np.sum(w)
+    a = (1 - eps) * w_y
+    b = np.where(skip, 0, eps / num_classes).astype(z.dtype)
+    denominator = np.sum(w_y)
+    scale = 1 / denominator if reduction == "mean" and denominator != 0 else 1
+    terms = _rows.RowTerms(target, a, b, a + b * w_total, scale)
+
+    def plain(z_rows: np.ndarray, rows: slice) -> tuple[np.ndarray, np.ndarray | None]:
+        loss, grad, _ = _index_target_terms(
+            _normalizer(z_rows), target[rows], skip[rows], w, eps, need_grad
+        )
+        return loss, grad
+
+    out_dtype = dtype if need_grad else z.dtype
+    with np.errstate(invalid="ignore", over="ignore"):
+        loss, grad = _rows.index_cross_entropy(z2, terms, w, w_total, need_grad, out_dtype, plain)
+    loss = loss.reshape(batch_shape)
+    if reduction == "none":
+        reduced = loss
+    elif reduction == "sum":
+        reduced = np.sum(loss)
+    else:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            reduced = np.sum(loss) / denominator
+    out_grad = None
+    if grad is not None:
+        out_grad = np.moveaxis(grad.reshape(z.shape), -1, axis)
+    return _validate.cast(reduced, dtype), out_grad
 
 
 def _top_entries_fixed(
@@ -530,9 +584,7 @@ def binary_cross_entropy_with_logits_grad(
     References:
         Bishop, C. M. (2006). *Pattern Recognition and Machine Learning*, eq. (4.91).
     """
-    _, grad = _binary_cross_entropy_with_logits(
-        logits, target, weight, pos_weight, reduction, True
-    )
+    _, grad = _binary_cross_entropy_with_logits(logits, target, weight, pos_weight, reduction, True)
     assert grad is not None
     return grad
 

@@ -1,0 +1,196 @@
+"""The fused, row-chunked kernel behind softmax cross-entropy with class-index targets.
+
+The plain version is ``losses._index_target_terms`` on top of ``softmax._normalizer``: easy to
+read, but it makes about a dozen full-size passes and temporaries. This kernel computes the same
+numbers (``tests/test_kernels.py`` holds the two together) with two changes:
+
+* rows are taken a few at a time, so a chunk of logits is read from memory once and every further
+  pass over it runs in cache; the only full-size array is the gradient it returns;
+* chunks are shared between threads: numpy's ufuncs release the GIL, so both cores work.
+
+Per chunk: ``top = argmax z``, ``g = exp(z - z_top)``, ``r = sum_{j != top} g_j``, then the
+gradient ``T g / (1 + r) - a onehot(y) - b w`` in place, with the top entry rewritten as
+``(A - P_top) - T r / (1 + r)`` so a confident row keeps its non-target mass. A chunk whose row
+maximum is not finite (NaN, or an infinite logit) goes through the plain version instead.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, NamedTuple
+
+import numpy as np
+
+# Elements per chunk: 512 Ki float32 logits are 2 MiB, and the chunk's gradient as much again.
+# That outgrows a core's 1 MiB L2 but stays in L3 between passes, and fewer, larger chunks cost
+# less Python per element: on (4096, 32000) float32, 2^19 ran in 0.106 s, 2^16 in 0.20 s.
+CHUNK_ELEMENTS = 1 << 19
+# Below this many logits, starting threads costs more than it saves.
+PARALLEL_ELEMENTS = 1 << 20
+
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def num_threads() -> int:
+    """Threads for the kernel: ``XENT_NUM_THREADS`` if set, else the cores this process may use."""
+    value = os.environ.get("XENT_NUM_THREADS")
+    if value is not None:
+        try:
+            count = int(value)
+        except ValueError:
+            raise ValueError(
+                f"XENT_NUM_THREADS must be a positive integer; got {value!r}"
+            ) from None
+        if count < 1:
+            raise ValueError(f"XENT_NUM_THREADS must be a positive integer; got {value!r}")
+        return count
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity is not None else os.cpu_count() or 1
+
+
+def _executor(workers: int) -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None or _pool._max_workers < workers:
+            _pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="xent")
+        return _pool
+
+
+class RowTerms(NamedTuple):
+    """Per-row coefficients of ``loss_n = a_n nll_n + b_n sum_c w_c (lse - z_c)``."""
+
+    target: np.ndarray  # class index per row (ignored rows hold 0), intp
+    a: np.ndarray  # (1 - eps) w_y, 0 where ignored
+    b: np.ndarray  # eps / K, 0 where ignored
+    total: np.ndarray  # T = a + b W: the target mass of the row
+    scale: Any  # 1, or 1 / denominator for "mean"
+
+
+Fallback = Callable[[np.ndarray, slice], tuple[np.ndarray, np.ndarray | None]]
+
+
+def index_cross_entropy(
+    z: np.ndarray,
+    terms: RowTerms,
+    class_weight: np.ndarray | None,
+    weight_total: Any,
+    need_grad: bool,
+    out_dtype: np.dtype[Any],
+    fallback: Fallback,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Per-row losses ``(M,)`` and the scaled gradient ``(M, K)`` (in ``out_dtype``) of 2-D ``z``.
+
+    ``fallback(z_rows, rows)`` gives the plain version's (losses, unscaled gradient) for a chunk
+    whose maxima are not all finite.
+    """
+    num_rows, num_classes = z.shape
+    loss = np.empty(num_rows, dtype=z.dtype)
+    grad = np.empty(z.shape, dtype=out_dtype) if need_grad else None
+    rows_per_chunk = max(1, CHUNK_ELEMENTS // max(num_classes, 1))
+    chunks = [
+        slice(start, min(start + rows_per_chunk, num_rows))
+        for start in range(0, num_rows, rows_per_chunk)
+    ]
+    workers = min(num_threads(), len(chunks))
+    if z.size < PARALLEL_ELEMENTS:
+        workers = 1
+
+    def run(part: list[slice]) -> None:
+        scratch = None
+        if grad is None or grad.dtype != z.dtype:
+            scratch = np.empty((rows_per_chunk, num_classes), dtype=z.dtype)
+        with np.errstate(all="ignore"):
+            for rows in part:
+                out = None if grad is None else grad[rows]
+                _chunk(
+                    z[rows], rows, terms, class_weight, weight_total, out, scratch, loss, fallback
+                )
+
+    if workers == 1:
+        run(chunks)
+    else:
+        # Contiguous runs of chunks per thread: each thread streams through its own rows.
+        bounds = np.linspace(0, len(chunks), workers + 1).astype(int)
+        parts = [chunks[lo:hi] for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
+        for future in [_executor(workers).submit(run, part) for part in parts]:
+            future.result()
+    return loss, grad
+
+
+def _chunk(
+    z: np.ndarray,
+    rows: slice,
+    terms: RowTerms,
+    class_weight: np.ndarray | None,
+    weight_total: Any,
+    out: np.ndarray | None,
+    scratch: np.ndarray | None,
+    loss: np.ndarray,
+    fallback: Fallback,
+) -> None:
+    count = z.shape[0]
+    index = np.arange(count)
+    top = np.argmax(z, axis=1)
+    row_max = z[index, top]
+    if not np.all(np.isfinite(row_max)):
+        _fallback_chunk(z, rows, terms, out, loss, fallback)
+        return
+    g = out if scratch is None else scratch[:count]
+    assert g is not None
+    target = terms.target[rows]
+    a, b = terms.a[rows], terms.b[rows]
+    smoothing = bool(np.any(b))
+
+    np.subtract(z, row_max[:, None], out=g)
+    shifted_target = g[index, target]
+    if smoothing:
+        # sum_c w_c (z_c - m) <= 0; a class of weight 0 at a -inf logit makes it NaN.
+        shifted_sum = g.sum(axis=1) if class_weight is None else g @ class_weight
+        if np.any(np.isnan(shifted_sum)):
+            _fallback_chunk(z, rows, terms, out, loss, fallback)
+            return
+    np.exp(g, out=g)
+    # e^0 = 1 exactly at the top; leaving it out of the sum keeps r accurate when r << eps.
+    g[index, top] = 0
+    rest = g.sum(axis=1)
+    log_norm = np.log1p(rest)
+    row_loss = np.where(a == 0, 0, a * (log_norm - shifted_target))
+    if smoothing:
+        row_loss = row_loss + b * (weight_total * log_norm - shifted_sum)
+    loss[rows] = np.where(terms.total[rows] == 0, 0, row_loss)
+    if out is None:
+        return
+
+    scale = terms.scale
+    total = terms.total[rows]
+    g *= (total * scale / (1 + rest))[:, None]
+    if smoothing:
+        per_class = 1 if class_weight is None else class_weight
+        g -= (b * scale)[:, None] * per_class
+    g[index, target] -= a * scale
+    # The top entry, A q_top - P_top with q_top = 1 - s and s = r / (1 + r): written as
+    # (A - P_top) - A s, since 1 - s rounds to 1 in a confident row and would lose s.
+    w_top = 1 if class_weight is None else class_weight[top]
+    off_top = np.where(top == target, 0, a) + b * (weight_total - w_top)
+    g[index, top] = (off_top - total * (rest / (1 + rest))) * scale
+    if g is not out:
+        np.copyto(out, g, casting="unsafe")
+
+
+def _fallback_chunk(
+    z: np.ndarray,
+    rows: slice,
+    terms: RowTerms,
+    out: np.ndarray | None,
+    loss: np.ndarray,
+    fallback: Fallback,
+) -> None:
+    row_loss, row_grad = fallback(z, rows)
+    loss[rows] = row_loss
+    if out is not None:
+        assert row_grad is not None
+        np.copyto(out, row_grad * terms.scale, casting="unsafe")
