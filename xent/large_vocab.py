@@ -184,7 +184,7 @@ def _block_logits(inputs: _Inputs, rows: slice, cols: slice) -> np.ndarray:
 
 
 def _row_statistics(
-    inputs: _Inputs, rows: slice, chunk_size: int
+    inputs: _Inputs, rows: slice, chunk_size: int, smoothing: bool
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """One pass over the vocabulary for a block of rows.
 
@@ -203,10 +203,16 @@ def _row_statistics(
         here = (target >= cols.start) & (target < cols.stop)
         local = target[here] - cols.start
         target_logit[here] = logits[row_index[here], local]
-        logit_sum += logits.sum(axis=1)
+        if smoothing:
+            logit_sum += logits.sum(axis=1)
         block_max = logits.max(axis=1)
+        # In place: the block is the only temporary of its size.
+        exp_block = logits
         with np.errstate(invalid="ignore", over="ignore"):
-            exp_block = np.exp(logits - np.where(np.isfinite(block_max), block_max, 0)[:, None])
+            np.subtract(
+                logits, np.where(np.isfinite(block_max), block_max, 0)[:, None], out=exp_block
+            )
+            np.exp(exp_block, out=exp_block)
         # Leave the target out of the sum: log1p of the rest keeps a tiny loss accurate.
         exp_block[row_index[here], local] = 0
         state = merge_logsumexp(state, LogSumExpState(block_max, exp_block.sum(axis=1)))
@@ -245,7 +251,9 @@ def _linear_cross_entropy(
     lse = np.zeros(num_rows, dtype=work)
     logit_sum = np.zeros(num_rows, dtype=work)
     for rows in _blocks(num_rows, chunk_size):
-        row_max, rest, target_logit, logit_sum[rows] = _row_statistics(inputs, rows, chunk_size)
+        row_max, rest, target_logit, logit_sum[rows] = _row_statistics(
+            inputs, rows, chunk_size, eps > 0
+        )
         nll[rows], lse[rows] = _loss_rows(row_max, rest, target_logit)
     loss = (1 - eps) * nll + eps / vocab * (vocab * lse - logit_sum) if eps else nll
     loss = np.where(inputs.ignored, 0, loss)
@@ -274,9 +282,10 @@ def _linear_cross_entropy(
         target = inputs.target[rows]
         row_index = np.arange(rows.stop - rows.start)
         for cols in _blocks(vocab, chunk_size):
-            logits = _block_logits(inputs, rows, cols)
+            grad = _block_logits(inputs, rows, cols)
             with np.errstate(invalid="ignore", over="ignore"):
-                grad = np.exp(logits - lse[rows][:, None])
+                np.subtract(grad, lse[rows][:, None], out=grad)
+                np.exp(grad, out=grad)
             if eps:
                 grad -= eps / vocab
             here = (target >= cols.start) & (target < cols.stop)
@@ -306,8 +315,6 @@ _LINEAR_DOC_ARGS = """    Args:
         label_smoothing: ``eps`` in [0, 1]; the target becomes ``(1 - eps) y + eps / V``.
 
 """
-
-
 
 
 @_shared_args(_LINEAR_DOC_ARGS)
@@ -349,7 +356,14 @@ def linear_cross_entropy(
         Wijmans, E. et al. (2025). Cut your losses in large-vocabulary language models. *ICLR*.
     """
     loss, _ = _linear_cross_entropy(
-        hidden, weight, target, bias, chunk_size, ignore_index, reduction, label_smoothing,
+        hidden,
+        weight,
+        target,
+        bias,
+        chunk_size,
+        ignore_index,
+        reduction,
+        label_smoothing,
         False,
     )
     return loss
@@ -396,7 +410,14 @@ def linear_cross_entropy_with_grad(
         Wijmans, E. et al. (2025). Cut your losses in large-vocabulary language models. *ICLR*.
     """
     loss, grads = _linear_cross_entropy(
-        hidden, weight, target, bias, chunk_size, ignore_index, reduction, label_smoothing,
+        hidden,
+        weight,
+        target,
+        bias,
+        chunk_size,
+        ignore_index,
+        reduction,
+        label_smoothing,
         True,
     )
     assert grads is not None
