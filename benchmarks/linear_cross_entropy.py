@@ -32,7 +32,7 @@ def problem(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
     hidden = rng.standard_normal((num_rows, width), dtype=np.float32)
-    weight = rng.standard_normal((vocab, width), dtype=np.float32) / np.sqrt(width)
+    weight = rng.standard_normal((vocab, width), dtype=np.float32) / np.float32(np.sqrt(width))
     return hidden, weight, rng.integers(0, vocab, num_rows)
 
 
@@ -68,6 +68,7 @@ def main() -> None:
 
 def target_size(*, quick: bool) -> None:
     hidden, weight, target = problem(8192, 128000, 512)
+    assert hidden.dtype == weight.dtype == np.float32
     outputs = hidden.nbytes + weight.nbytes
     print("\n## Target size: hidden (8192, 512), weight (128000, 512), float32\n")
     rows = []

@@ -160,3 +160,13 @@ def test_linear_cross_entropy_rejects_bad_input(kwargs: dict, error: type, match
     args.update(kwargs)
     with pytest.raises(error, match=match):
         xent.linear_cross_entropy(**args)
+
+
+def test_no_rows_gives_zero_gradients_not_uninitialised_memory() -> None:
+    hidden, weight, bias = np.zeros((0, 3)), np.ones((4, 3)), np.ones(4)
+    loss, (d_hidden, d_weight, d_bias) = xent.linear_cross_entropy_with_grad(
+        hidden, weight, np.zeros(0, dtype=int), bias=bias, reduction="sum"
+    )
+    assert float(loss) == 0.0 and d_hidden.shape == (0, 3)
+    assert d_bias is not None
+    assert not d_weight.any() and not d_bias.any()

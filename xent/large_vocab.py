@@ -272,9 +272,12 @@ def _linear_cross_entropy(
     if not need_grad:
         return out_loss, None
 
-    d_hidden = np.zeros_like(inputs.hidden)
-    d_weight = np.zeros_like(inputs.weight)
-    d_bias = None if inputs.bias is None else np.zeros_like(inputs.bias)
+    # Each gradient is written by its first block and accumulated by the others, so no pass
+    # zero-fills them first (with no rows at all, every gradient is zero).
+    allocate = np.empty_like if num_rows else np.zeros_like
+    d_hidden = allocate(inputs.hidden)
+    d_weight = allocate(inputs.weight)
+    d_bias = None if inputs.bias is None else allocate(inputs.bias)
     # The logit gradient is q - (1 - eps) onehot(y) - eps / V. At the target, q_y - 1 is
     # expm1(-nll): the non-target mass, kept even where q_y rounds to 1.
     target_grad = np.expm1(-nll) + eps * (1 - 1 / vocab)
@@ -291,10 +294,19 @@ def _linear_cross_entropy(
             here = (target >= cols.start) & (target < cols.stop)
             grad[row_index[here], target[here] - cols.start] = target_grad[rows][here]
             grad *= scale[rows][:, None]
-            d_hidden[rows] += grad @ inputs.weight[cols]
-            d_weight[cols] += grad.T @ inputs.hidden[rows]
+            if cols.start == 0:
+                np.matmul(grad, inputs.weight[cols], out=d_hidden[rows])
+            else:
+                d_hidden[rows] += grad @ inputs.weight[cols]
+            if rows.start == 0:
+                np.matmul(grad.T, inputs.hidden[rows], out=d_weight[cols])
+            else:
+                d_weight[cols] += grad.T @ inputs.hidden[rows]
             if d_bias is not None:
-                d_bias[cols] += grad.sum(axis=0)
+                if rows.start == 0:
+                    np.sum(grad, axis=0, out=d_bias[cols])
+                else:
+                    d_bias[cols] += grad.sum(axis=0)
     grads = (
         _validate.cast(d_hidden, inputs.dtype),
         _validate.cast(d_weight, inputs.dtype),
