@@ -129,6 +129,8 @@ def main() -> None:
         f"xent peak extra memory: {peak / MIB:.1f} MiB = gradient {grad_bytes / MIB:.0f} MiB "
         f"+ {(peak - grad_bytes) / MIB:.1f} MiB (target: gradient + 64 MiB)."
     )
+    loss_only = peak_extra_bytes(lambda: xent.softmax_cross_entropy(logits, target))
+    print(f"Loss alone (softmax_cross_entropy): peak extra memory {loss_only / MIB:.1f} MiB.")
     if args.quick:
         return
 
