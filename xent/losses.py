@@ -150,14 +150,8 @@ def _fused_index_target(
     out_dtype = dtype if need_grad else z.dtype
     with np.errstate(invalid="ignore", over="ignore"):
         loss, grad = _rows.index_cross_entropy(z2, terms, w, w_total, need_grad, out_dtype, plain)
-    loss = loss.reshape(batch_shape)
-    if reduction == "none":
-        reduced = loss
-    elif reduction == "sum":
-        reduced = np.sum(loss)
-    else:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            reduced = np.sum(loss) / denominator
+    # The gradient is scaled already, inside the kernel.
+    reduced, _ = _reduce(loss.reshape(batch_shape), None, reduction, denominator)
     out_grad = None
     if grad is not None:
         out_grad = np.moveaxis(grad.reshape(z.shape), -1, axis)
