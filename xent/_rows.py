@@ -32,6 +32,7 @@ CHUNK_ELEMENTS = 1 << 19
 PARALLEL_ELEMENTS = 1 << 20
 
 _pool: ThreadPoolExecutor | None = None
+_pool_size = 0
 _pool_lock = threading.Lock()
 
 
@@ -53,10 +54,11 @@ def num_threads() -> int:
 
 
 def _executor(workers: int) -> ThreadPoolExecutor:
-    global _pool
+    global _pool, _pool_size
     with _pool_lock:
-        if _pool is None or _pool._max_workers < workers:
+        if _pool is None or _pool_size < workers:
             _pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="xent")
+            _pool_size = workers
         return _pool
 
 

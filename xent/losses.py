@@ -100,16 +100,11 @@ def _softmax_cross_entropy(
         return _fused_index_target(
             z, axis, dtype, tgt.indices, tgt.ignored, w, eps, reduction, need_grad
         )
+    # Probability targets: the plain version, on the whole array.
     parts = _normalizer(z)
     # -log q_c = log1p(r) - (z_c - m): exact at the top class, where log1p(r) ~ r is tiny.
     with np.errstate(invalid="ignore", over="ignore"):
-        if tgt.probs is not None:
-            loss, grad, denominator = _soft_target_terms(parts, tgt.probs, w, eps, need_grad)
-        else:
-            assert tgt.indices is not None and tgt.ignored is not None
-            loss, grad, denominator = _index_target_terms(
-                parts, tgt.indices, tgt.ignored, w, eps, need_grad
-            )
+        loss, grad, denominator = _soft_target_terms(parts, tgt.probs, w, eps, need_grad)
     loss, grad = _reduce(loss, grad, reduction, denominator)
     out_grad = None if grad is None else _validate.cast(np.moveaxis(grad, -1, axis), dtype)
     return _validate.cast(loss, dtype), out_grad
