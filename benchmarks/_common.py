@@ -97,6 +97,7 @@ def machine() -> dict[str, str]:
 
 
 def print_machine() -> None:
+    print("## Machine\n")
     for key, value in machine().items():
         print(f"- {key}: {value}")
 

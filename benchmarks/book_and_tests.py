@@ -44,7 +44,6 @@ def main() -> None:
     parser.add_argument("--book-only", action="store_true", help="skip the test suite")
     args = parser.parse_args()
 
-    print("## Machine\n")
     print_machine()
     times = {}
     with tempfile.TemporaryDirectory(prefix="xent-bench-") as work:

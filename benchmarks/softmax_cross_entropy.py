@@ -86,11 +86,15 @@ def time_all(logits: np.ndarray, target: np.ndarray) -> dict[str, float]:
         ("torch", torch_cross_entropy),
     ):
         times[name] = timed(lambda f=function: f(logits, target))["best"]
+    before = os.environ.get("XENT_NUM_THREADS")
     os.environ["XENT_NUM_THREADS"] = "1"
     try:
         times["xent, 1 thread"] = timed(lambda: xent_cross_entropy(logits, target))["best"]
     finally:
-        del os.environ["XENT_NUM_THREADS"]
+        if before is None:
+            del os.environ["XENT_NUM_THREADS"]
+        else:
+            os.environ["XENT_NUM_THREADS"] = before
     return times
 
 
@@ -99,7 +103,6 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="the target size only")
     args = parser.parse_args()
 
-    print("## Machine\n")
     print_machine()
     bandwidth = memory_bandwidth()
     print(

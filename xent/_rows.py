@@ -86,6 +86,8 @@ def index_cross_entropy(
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Per-row losses ``(M,)`` and the scaled gradient ``(M, K)`` (in ``out_dtype``) of 2-D ``z``.
 
+    Floating-point warnings are silenced inside: the kernel's NaN and inf are by design.
+
     ``fallback(z_rows, rows)`` gives the plain version's (losses, unscaled gradient) for a chunk
     whose maxima are not all finite.
     """

@@ -142,9 +142,7 @@ def _fused_index_target(
         )
         return loss, grad
 
-    out_dtype = dtype if need_grad else z.dtype
-    with np.errstate(invalid="ignore", over="ignore"):
-        loss, grad = _rows.index_cross_entropy(z2, terms, w, w_total, need_grad, out_dtype, plain)
+    loss, grad = _rows.index_cross_entropy(z2, terms, w, w_total, need_grad, dtype, plain)
     # The gradient is scaled already, inside the kernel.
     reduced, _ = _reduce(loss.reshape(batch_shape), None, reduction, denominator)
     out_grad = None
@@ -273,8 +271,9 @@ def softmax_cross_entropy(
     (PyTorch returns NaN there).
 
     With class-index targets the work is done a few rows at a time, in cache, on every core
-    the process may use (set ``XENT_NUM_THREADS`` to choose): no temporary is as large as the
-    logits. ``benchmarks/softmax_cross_entropy.py`` times it against SciPy and PyTorch.
+    the process may use (set ``XENT_NUM_THREADS`` to choose): for float32 or float64 logits
+    with the class axis last, no temporary is as large as the logits.
+    ``benchmarks/softmax_cross_entropy.py`` times it against SciPy and PyTorch.
 
     {args}
     Returns:
