@@ -78,8 +78,10 @@ def main() -> None:
                 with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
                     with warnings.catch_warnings():
                         warnings.simplefilter("ignore")
-                        exec(compile(_transform(cell["source"]), f"<cell {index}>", "exec"),
-                             namespace)
+                        exec(
+                            compile(_transform(cell["source"]), f"<cell {index}>", "exec"),
+                            namespace,
+                        )
             except _Timeout:
                 report("cell_timeout", index)
             except BaseException:  # noqa: BLE001  (a broken cell only breaks itself)

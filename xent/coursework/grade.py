@@ -64,14 +64,19 @@ class Report:
         rows = [("exercise", "points", "cases", "message")]
         for e in self.exercises:
             rows.append(
-                (e.id, f"{e.points:g}/{e.max_points}", f"{e.passed_cases}/{e.total_cases}",
-                 e.message)
+                (
+                    e.id,
+                    f"{e.points:g}/{e.max_points}",
+                    f"{e.passed_cases}/{e.total_cases}",
+                    e.message,
+                )
             )
         widths = [max(len(r[i]) for r in rows) for i in range(3)]
         lines = [f"Grading {self.notebook} (chapter {self.chapter})", ""]
         for number, row in enumerate(rows):
-            lines.append("  ".join(c.ljust(w) for c, w in zip(row[:3], widths, strict=True))
-                         + "  " + row[3])
+            lines.append(
+                "  ".join(c.ljust(w) for c, w in zip(row[:3], widths, strict=True)) + "  " + row[3]
+            )
             if number == 0:
                 lines.append("  ".join("-" * w for w in widths) + "  " + "-" * 7)
         lines += ["", f"Total: {self.total:g} / {self.max_total} points ({self.seconds:.1f} s)"]
@@ -116,8 +121,12 @@ def _run(
         if remaining <= 0:
             return results
         token = secrets.token_hex(16)
-        job = {"cells": cells, "skip": sorted(skip), "token": token,
-               "exercise_timeout": exercise_timeout}
+        job = {
+            "cells": cells,
+            "skip": sorted(skip),
+            "token": token,
+            "exercise_timeout": exercise_timeout,
+        }
         current = -1
         done = False
         try:
@@ -155,9 +164,7 @@ def _run(
             )
 
 
-def grade(
-    path: str | Path, *, timeout: float = 300.0, exercise_timeout: int = 60
-) -> Report:
+def grade(path: str | Path, *, timeout: float = 300.0, exercise_timeout: int = 60) -> Report:
     """Grade one submitted notebook; see the module docstring."""
     from xent.coursework import exercises  # noqa: F401  (registers the exercises)
 
@@ -191,11 +198,23 @@ def grade(
         total_cases = len(exercise.cases())
         if result is None:
             message = unreadable or "no check ran (check and function missing, or out of time)"
-            scores.append(ExerciseScore(exercise.id, exercise.title, 0.0, exercise.points, 0,
-                                        total_cases, message))
+            scores.append(
+                ExerciseScore(
+                    exercise.id, exercise.title, 0.0, exercise.points, 0, total_cases, message
+                )
+            )
         elif "error" in result:
-            scores.append(ExerciseScore(exercise.id, exercise.title, 0.0, exercise.points, 0,
-                                        total_cases, result["error"]))
+            scores.append(
+                ExerciseScore(
+                    exercise.id,
+                    exercise.title,
+                    0.0,
+                    exercise.points,
+                    0,
+                    total_cases,
+                    result["error"],
+                )
+            )
         else:
             if result["flagged"]:
                 message = "FLAGGED: " + result["flagged"]
@@ -203,7 +222,15 @@ def grade(
                 message = "all cases pass"
             else:
                 message = result["first_failure"]
-            scores.append(ExerciseScore(exercise.id, exercise.title, float(result["score"]),
-                                        exercise.points, int(result["passed"]),
-                                        int(result["total"]), message))
+            scores.append(
+                ExerciseScore(
+                    exercise.id,
+                    exercise.title,
+                    float(result["score"]),
+                    exercise.points,
+                    int(result["passed"]),
+                    int(result["total"]),
+                    message,
+                )
+            )
     return Report(str(path), chapter, scores, time.monotonic() - start)

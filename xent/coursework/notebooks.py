@@ -96,8 +96,7 @@ def stub(code: str, exercise_id: str) -> str:
             docstring = ast.get_docstring(node)
             body = f'    """{docstring}"""\n' if docstring else ""
             parts.append(
-                f"def {node.name}({signature}):\n{body}"
-                f'    raise NotImplementedError("{message}")\n'
+                f'def {node.name}({signature}):\n{body}    raise NotImplementedError("{message}")\n'
             )
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             parts.append(ast.unparse(node) + "\n")
@@ -200,15 +199,20 @@ def numbering(notebook: dict[str, Any], chapter: str) -> dict[str, str]:
                 numbers[name] = f"Figure {chapter}.{counts['fig']}"
             continue
         text = source(cell)
-        for match in re.finditer(r"\$\$\s*\((?P<eq>[\w:-]+)\)|^:label:\s*(?P<label>\S+)|"
-                                 r"^`{3,}\{exercise\}", text, flags=re.MULTILINE):
+        for match in re.finditer(
+            r"\$\$\s*\((?P<eq>[\w:-]+)\)|^:label:\s*(?P<label>\S+)|"
+            r"^`{3,}\{exercise\}",
+            text,
+            flags=re.MULTILINE,
+        ):
             if match["eq"]:
                 counts["eq"] += 1
                 numbers[match["eq"]] = f"({chapter}.{counts['eq']})"
             elif match["label"] and match["label"] not in numbers:
                 numbers.setdefault(match["label"], "")
-        for match in re.finditer(r"^`{3,}\{exercise\}[^\n]*\n(?::label:\s*(\S+))?", text,
-                                 flags=re.MULTILINE):
+        for match in re.finditer(
+            r"^`{3,}\{exercise\}[^\n]*\n(?::label:\s*(\S+))?", text, flags=re.MULTILINE
+        ):
             counts["exercise"] += 1
             if match[1]:
                 numbers[match[1]] = f"Exercise {chapter}.{counts['exercise']}"
@@ -274,8 +278,19 @@ def plain_markdown(
             if name.startswith("prf:") and arg and name != "prf:proof":
                 title = f"{title} ({arg})"
             content = "\n".join(body).strip("\n")
-            if name in ("admonition", "note", "tip", "important", "warning", "caution",
-                        "seealso", "hint", "attention", "danger", "error"):
+            if name in (
+                "admonition",
+                "note",
+                "tip",
+                "important",
+                "warning",
+                "caution",
+                "seealso",
+                "hint",
+                "attention",
+                "danger",
+                "error",
+            ):
                 heading = arg if name == "admonition" else name.capitalize()
                 quoted = "\n".join(f"> {row}" if row else ">" for row in content.split("\n"))
                 out.append(f"> **{heading}**\n>\n{quoted}")

@@ -53,25 +53,43 @@ def build_site(root: Path, out: Path) -> None:
         for name in _COPIED:
             source = root / name
             if source.is_dir():
-                shutil.copytree(source, work / name, ignore=shutil.ignore_patterns(
-                    "_build", ".ipynb_checkpoints", "__pycache__"))
+                shutil.copytree(
+                    source,
+                    work / name,
+                    ignore=shutil.ignore_patterns("_build", ".ipynb_checkpoints", "__pycache__"),
+                )
             else:
                 shutil.copy2(source, work / name)
         for chapter in chapters(work):
             student = notebooks.without_solutions(notebooks.load(chapter), clear_outputs=False)
             notebooks.save(student, chapter)
         config = (work / "_config.yml").read_text(encoding="utf-8")
-        config = re.sub(r"execute_notebooks:\s*\w+", "execute_notebooks: \"off\"", config)
-        config = re.sub(r"^title:\s*\"?(.*?)\"?\s*$", r'title: "\1 (student edition)"', config,
-                        count=1, flags=re.MULTILINE)
+        config = re.sub(r"execute_notebooks:\s*\w+", 'execute_notebooks: "off"', config)
+        config = re.sub(
+            r"^title:\s*\"?(.*?)\"?\s*$",
+            r'title: "\1 (student edition)"',
+            config,
+            count=1,
+            flags=re.MULTILINE,
+        )
         (work / "_config.yml").write_text(config, encoding="utf-8")
-        command = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()",
-                   "build", str(work),
-                   "--path-output", str(work), "-W", "-n", "--keep-going"]
+        command = [
+            sys.executable,
+            "-c",
+            "from jupyter_book.cli.main import main; main()",
+            "build",
+            str(work),
+            "--path-output",
+            str(work),
+            "-W",
+            "-n",
+            "--keep-going",
+        ]
         completed = subprocess.run(command, capture_output=True, text=True, check=False)
         if completed.returncode != 0:
             raise RuntimeError(
-                "building the student website failed:\n" + completed.stdout[-4000:]
+                "building the student website failed:\n"
+                + completed.stdout[-4000:]
                 + completed.stderr[-4000:]
             )
         if out.exists():

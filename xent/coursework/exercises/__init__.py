@@ -1,13 +1,4 @@
-"""The coding exercises of every chapter, one module per chapter (imported for registration)."""
+"""The coding exercises of every chapter, one module per chapter (``chNN.py``).
 
-from xent.coursework.exercises import (  # noqa: F401
-    ch01,
-    ch02,
-    ch03,
-    ch04,
-    ch05,
-    ch06,
-    ch07,
-    ch08,
-    ch09,
-)
+Loaded once by :func:`xent.coursework.registry.exercises`; this package imports nothing itself.
+"""

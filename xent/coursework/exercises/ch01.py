@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from xent.coursework._registry import Case, exercise
-
-# Imported from its module, not as ``xent.entropy``: the check watches ``xent.entropy`` for
-# calls by the student, and the reference values must not count as such calls.
+from xent.coursework import families
+from xent.coursework.registry import Case, exercise, hidden
 from xent.information import entropy as reference_entropy
 
 
-@exercise("1.1", "Surprisal in nats", points=1)
+@exercise("1.1", "Surprisal in nats", function="surprisal", points=1)
 def _surprisal() -> list[Case]:
     hint = "the surprisal of an outcome of probability p is -log p (natural log)"
     return [
@@ -21,7 +19,13 @@ def _surprisal() -> list[Case]:
     ]
 
 
-@exercise("1.5", "Entropy with 0 log 0 = 0", points=2, forbidden=("entropy", "entr", "xlogy"))
+@exercise(
+    "1.5",
+    "Entropy with 0 log 0 = 0",
+    function="entropy",
+    points=2,
+    forbidden=families.INFORMATION,
+)
 def _entropy() -> list[Case]:
     hint = "H(p) = -sum_k p_k log p_k along the last axis, natural log unless base is given"
     zero_hint = (
@@ -59,7 +63,13 @@ def _entropy() -> list[Case]:
     ]
 
 
-@exercise("1.7", "Plug-in entropy of samples", points=2, forbidden=("entropy", "entr", "xlogy"))
+@exercise(
+    "1.7",
+    "Plug-in entropy of samples",
+    function="empirical_entropy",
+    points=2,
+    forbidden=families.INFORMATION,
+)
 def _empirical_entropy() -> list[Case]:
     hint = "count each class, divide by the number of samples, then take -sum f log f"
 
@@ -82,3 +92,81 @@ def _empirical_entropy() -> list[Case]:
             label="(0, 1, ..., 9 repeated 100 times, 10)",
         ),
     ]
+
+
+@hidden("1.1")
+def _surprisal_hidden(rng: np.random.Generator) -> list[Case]:
+    p = rng.uniform(0.01, 1.0, size=int(rng.integers(2, 7)))
+    tiny = 10.0 ** -rng.uniform(100, 300)
+    grid = rng.uniform(0.05, 1.0, size=(3, 4))
+    return [
+        Case((p,), lambda: -np.log(p), "", category="a vector of probabilities"),
+        Case((tiny,), lambda: -np.log(tiny), "", category="a tiny probability (1e-100 or less)"),
+        Case((grid,), lambda: -np.log(grid), "", category="a 2-D array keeps its shape"),
+        Case((1.0,), lambda: 0.0, "", category="a certain outcome"),
+    ]
+
+
+def _random_distribution(rng: np.random.Generator, size: int, zeros: int = 0) -> np.ndarray:
+    weights = rng.gamma(0.7, size=size)
+    weights[rng.choice(size, size=zeros, replace=False)] = 0.0
+    return weights / weights.sum()
+
+
+@hidden("1.5")
+def _entropy_hidden(rng: np.random.Generator) -> list[Case]:
+    p = _random_distribution(rng, int(rng.integers(3, 9)))
+    with_zeros = _random_distribution(rng, 8, zeros=3)
+    batch = np.stack([_random_distribution(rng, 5, zeros=int(k)) for k in rng.integers(0, 4, 4)])
+    large = _random_distribution(rng, 10_000, zeros=5000)
+    base = float(rng.choice([2.0, 10.0]))
+    tiny = np.array([1e-300, 1e-200, 1.0 - 1e-200 - 1e-300])
+    return [
+        Case((p,), lambda: reference_entropy(p), "", category="a random distribution"),
+        Case(
+            (with_zeros,),
+            lambda: reference_entropy(with_zeros),
+            "",
+            category="zeros in p (0 log 0 = 0)",
+        ),
+        Case((batch,), lambda: reference_entropy(batch), "", category="a batch of rows with zeros"),
+        Case(
+            (p,),
+            lambda: reference_entropy(p, base=base),
+            "",
+            kwargs={"base": base},
+            category="another base",
+        ),
+        Case((large,), lambda: reference_entropy(large), "", category="large K (10,000)"),
+        Case((tiny,), lambda: reference_entropy(tiny), "", category="tiny probabilities"),
+        Case((np.array([0.0, 0.0, 1.0, 0.0]),), lambda: 0.0, "", category="a one-hot p"),
+    ]
+
+
+@hidden("1.7")
+def _empirical_entropy_hidden(rng: np.random.Generator) -> list[Case]:
+    num_classes = int(rng.integers(3, 12))
+    samples = rng.integers(0, num_classes, size=int(rng.integers(5, 200)))
+    unseen = rng.integers(0, 2, size=50)
+    constant = np.full(int(rng.integers(1, 30)), int(rng.integers(0, 4)))
+    return [
+        Case(
+            (samples, num_classes),
+            lambda: _plug_in(samples, num_classes),
+            "",
+            category="random samples",
+        ),
+        Case((unseen, 6), lambda: _plug_in(unseen, 6), "", category="classes that never occur"),
+        Case((constant, 4), lambda: 0.0, "", category="a single class repeated"),
+        Case(
+            (list(map(int, samples)), num_classes),
+            lambda: _plug_in(samples, num_classes),
+            "",
+            category="samples as a Python list",
+        ),
+    ]
+
+
+def _plug_in(samples: np.ndarray | list[int], num_classes: int) -> float:
+    counts = np.bincount(np.asarray(samples), minlength=num_classes)
+    return float(reference_entropy(counts / counts.sum()))

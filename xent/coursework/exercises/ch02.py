@@ -8,7 +8,8 @@ import numpy as np
 # watches xent.cross_entropy while the cases run, and a reference computed through it would
 # flag every submission.
 from xent import information
-from xent.coursework._registry import Case, exercise
+from xent.coursework import families
+from xent.coursework.registry import Case, exercise
 
 #: The prefix code of the chapter, built for q = (1/2, 1/4, 1/8, 1/8).
 _CODE_Q = {"a": "0", "b": "10", "c": "110", "d": "111"}
@@ -28,7 +29,13 @@ def _random_message(size: int, seed: int) -> list[str]:
     return [str(s) for s in rng.choice(_SYMBOLS, size=size, p=[1 / 8, 1 / 8, 1 / 4, 1 / 2])]
 
 
-@exercise("2.1", "Average code length of a prefix code on a message", points=1)
+@exercise(
+    "2.1",
+    "Average code length of a prefix code on a message",
+    points=1,
+    function="average_code_length",
+    forbidden=families.INFORMATION,
+)
 def _average_code_length() -> list[Case]:
     hint = (
         "add up the lengths len(code[symbol]) of the codewords of all symbols of the "
@@ -72,7 +79,8 @@ def _average_code_length() -> list[Case]:
     "2.2",
     "Cross-entropy with the conventions 0 log 0 = 0 and p log 0 = -inf",
     points=2,
-    forbidden=("cross_entropy", "kl_divergence", "softmax_cross_entropy", "nll_loss"),
+    function="cross_entropy",
+    forbidden=families.INFORMATION + families.LOSSES,
 )
 def _cross_entropy() -> list[Case]:
     hint = "H(p, q) = -sum_k p_k log q_k, natural logarithm, so the answer is in nats"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from xent.coursework._registry import Case, exercise
+from xent.coursework.registry import Case, exercise
 
 _LOSSES = (
     "softmax_cross_entropy",
@@ -29,6 +29,7 @@ def _penalties(q_true: object) -> np.ndarray:
     "4.2",
     "Cross-entropy, squared error and 0-1 loss of one prediction",
     points=2,
+    function="penalties",
     forbidden=_LOSSES,
 )
 def _penalty_cases() -> list[Case]:
@@ -73,7 +74,13 @@ def _mse_grad(z: ArrayLike, y: ArrayLike) -> np.ndarray:
     return grad
 
 
-@exercise("4.3", "Gradient of squared error through a sigmoid", points=2, atol=1e-15)
+@exercise(
+    "4.3",
+    "Gradient of squared error through a sigmoid",
+    points=2,
+    atol=1e-15,
+    function="mse_sigmoid_grad",
+)
 def _mse_grad_cases() -> list[Case]:
     hint = "the chain rule: (sigma(z) - y) * sigma'(z), with sigma'(z) = sigma(z)(1 - sigma(z))"
     z = np.array([-3.0, -0.5, 0.0, 0.5, 3.0])

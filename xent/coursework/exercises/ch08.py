@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from xent.calibration import expected_calibration_error as reference_ece
-from xent.coursework._registry import Case, exercise
+from xent.coursework import families
+from xent.coursework.registry import Case, exercise
 
 # Imported from their modules, not as ``xent.NAME``: the check watches ``xent.NAME`` for calls
 # by the student, and the reference values must not count as such calls.
@@ -38,6 +39,7 @@ def _reference_step(
     "8.2",
     "One gradient-descent step of softmax regression (bias folded into the weights)",
     points=3,
+    function="gradient_step",
 )
 def _gradient_step() -> list[Case]:
     hint = (
@@ -111,7 +113,8 @@ def _probabilities(
     "8.3",
     "Expected calibration error with equal-width confidence bins",
     points=3,
-    forbidden=("expected_calibration_error", "reliability_curve"),
+    function="ece",
+    forbidden=families.CALIBRATION,
 )
 def _expected_calibration_error() -> list[Case]:
     hint = (

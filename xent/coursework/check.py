@@ -1,10 +1,11 @@
-"""Coding exercises: reference cases, and the checks that hold a student's function to them.
+"""The self-check students call in a notebook: ``check("1.5", entropy)``.
 
-Each chapter registers its coding exercises in ``xent/coursework/exercises/chNN.py`` with
-:func:`exercise`. A check cell in the notebook calls ``check("1.3", student_function)``, which
-runs the function on every case and prints one line per case: a pass, or what was expected,
-what came back, and a hint. The reference values are computed by ``xent`` when the check runs,
-so no reference implementation is written out anywhere a student reads.
+This is practice, not grading. It runs the student's function on the exercise's *visible*
+cases in the student's own process and prints one line per case: a pass, or what was expected,
+what came back, and a hint. It also notices (with a profile hook) when the function calls one of
+the functions the exercise forbids. Nothing here is a security boundary: the grader
+(:mod:`xent.coursework.grade`) never trusts this process; it runs the notebook in a sandbox,
+adds hidden cases, and compares on its own side.
 """
 
 from __future__ import annotations
@@ -14,66 +15,15 @@ import copy
 import sys
 import traceback
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import FrameType
 from typing import Any
 
 import numpy as np
 
-
-@dataclass(frozen=True)
-class Case:
-    """One call of the student's function and what it must return."""
-
-    args: tuple[Any, ...]
-    """Positional arguments for the student's function."""
-    expected: Callable[[], Any]
-    """Computes the right answer (called at check time)."""
-    hint: str
-    """What to look at when this case fails."""
-    kwargs: dict[str, Any] = field(default_factory=dict)
-    """Keyword arguments for the student's function."""
-    raises: type[BaseException] | None = None
-    """If set, the call must raise this exception instead of returning."""
-    label: str = ""
-    """How to show the call; defaults to the arguments."""
-
-
-@dataclass(frozen=True)
-class Exercise:
-    """A coding exercise: an id such as ``"1.3"``, its points and its cases."""
-
-    id: str
-    title: str
-    points: int
-    cases: Callable[[], Sequence[Case]]
-    rtol: float = 1e-9
-    atol: float = 1e-12
-    forbidden: tuple[str, ...] = ()
-    """Names of ``xent`` functions the student must not call (they would solve the exercise)."""
-
-
-EXERCISES: dict[str, Exercise] = {}
-
-
-def exercise(
-    id: str,
-    title: str,
-    *,
-    points: int = 1,
-    rtol: float = 1e-9,
-    atol: float = 1e-12,
-    forbidden: Sequence[str] = (),
-) -> Callable[[Callable[[], Sequence[Case]]], Callable[[], Sequence[Case]]]:
-    """Register a function returning the cases of exercise ``id``."""
-
-    def register(cases: Callable[[], Sequence[Case]]) -> Callable[[], Sequence[Case]]:
-        if id in EXERCISES:
-            raise ValueError(f"exercise {id} is registered twice")
-        EXERCISES[id] = Exercise(id, title, points, cases, rtol, atol, tuple(forbidden))
-        return cases
-
-    return register
+from xent.coursework import families
+from xent.coursework.compare import label, same, show
+from xent.coursework.registry import Case, Exercise, get
 
 
 @dataclass
@@ -114,29 +64,6 @@ class CheckResult:
         return "\n".join(lines)
 
 
-def _show(value: Any) -> str:
-    text = repr(np.asarray(value).tolist()) if isinstance(value, np.ndarray) else repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
-def _label(case: Case) -> str:
-    if case.label:
-        return case.label
-    parts = [_show(a) for a in case.args] + [f"{k}={_show(v)}" for k, v in case.kwargs.items()]
-    return "(" + ", ".join(parts) + ")"
-
-
-def _same(got: Any, expected: Any, rtol: float, atol: float) -> bool:
-    try:
-        got_array = np.asarray(got, dtype=np.float64)
-    except (TypeError, ValueError):
-        return False
-    expected_array = np.asarray(expected, dtype=np.float64)
-    if got_array.shape != expected_array.shape:
-        return False
-    return bool(np.allclose(got_array, expected_array, rtol=rtol, atol=atol, equal_nan=True))
-
-
 @contextlib.contextmanager
 def _watch(names: Sequence[str]) -> Iterator[list[str]]:
     """Record calls to the named ``xent`` functions while the student's code runs.
@@ -145,10 +72,12 @@ def _watch(names: Sequence[str]) -> Iterator[list[str]]:
     way of reaching the function counts: ``xent.entropy``, ``xent.information.entropy``, or
     a name bound by ``from xent import entropy`` before the check.
     """
-    import xent
-
     called: list[str] = []
-    codes = {getattr(xent, name).__code__: name for name in names}
+    codes = {}
+    for name in names:
+        code = getattr(families.resolve(name), "__code__", None)
+        if code is not None:  # C functions (numpy or SciPy ufuncs) have no code to watch
+            codes[code] = name
     if not codes:
         yield called
         return
@@ -167,12 +96,7 @@ def _watch(names: Sequence[str]) -> Iterator[list[str]]:
 
 def run_check(exercise_id: str, function: Callable[..., Any]) -> CheckResult:
     """Run every case of an exercise against ``function`` without printing."""
-    from xent.coursework import exercises  # noqa: F401  (registers the exercises)
-
-    if exercise_id not in EXERCISES:
-        known = ", ".join(sorted(EXERCISES))
-        raise ValueError(f"no coding exercise {exercise_id!r}; known exercises: {known}")
-    spec = EXERCISES[exercise_id]
+    spec = get(exercise_id)
     if not callable(function):
         raise TypeError(f"check needs your function itself; got {type(function).__name__}")
     results = []
@@ -181,7 +105,7 @@ def run_check(exercise_id: str, function: Callable[..., Any]) -> CheckResult:
         results.append(_run_case(spec, number, case, function, called))
     flagged = ""
     if called:
-        used = ", ".join(f"xent.{name}" for name in sorted(set(called)))
+        used = ", ".join(sorted(set(called)))
         flagged = f"your function calls {used}; the exercise is to write it yourself"
     return CheckResult(spec, results, flagged)
 
@@ -189,7 +113,7 @@ def run_check(exercise_id: str, function: Callable[..., Any]) -> CheckResult:
 def _run_case(
     spec: Exercise, number: int, case: Case, function: Callable[..., Any], called: list[str]
 ) -> CaseResult:
-    call = f"case {number} {_label(case)}"
+    call = f"case {number} {label(case)}"
     # The reference is computed first, and the student gets copies: a function that writes
     # into its arguments cannot change what it is compared with.
     expected = case.expected() if case.raises is None else None
@@ -213,14 +137,14 @@ def _run_case(
     if case.raises is not None:
         return CaseResult(
             False,
-            f"FAIL  {call} returned {_show(got)}; expected it to raise "
+            f"FAIL  {call} returned {show(got)}; expected it to raise "
             f"{case.raises.__name__}. Hint: {case.hint}",
         )
-    if _same(got, expected, spec.rtol, spec.atol):
+    if same(got, expected, spec.rtol, spec.atol):
         return CaseResult(True, f"pass  {call}")
     return CaseResult(
         False,
-        f"FAIL  {call} returned {_show(got)}; expected {_show(expected)}. Hint: {case.hint}",
+        f"FAIL  {call} returned {show(got)}; expected {show(expected)}. Hint: {case.hint}",
     )
 
 

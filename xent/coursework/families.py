@@ -1,0 +1,96 @@
+"""Families of functions an exercise can forbid: everything that would solve it for the student.
+
+Forbidding one function is not enough: ``xent.entropy`` is also ``xent.cross_entropy(p, p)``,
+``xent.entr(p).sum()`` or ``scipy.stats.entropy(p)``. An exercise forbids whole families, as
+dotted names. In the grader's sandbox each of them raises
+:class:`~xent.coursework.registry.ForbiddenFunctionError`; ordinary numpy stays available.
+"""
+
+from __future__ import annotations
+
+#: Entropy, cross-entropy, KL and their elementwise pieces, in xent and SciPy.
+INFORMATION: tuple[str, ...] = (
+    "xent.entropy",
+    "xent.cross_entropy",
+    "xent.kl_divergence",
+    "xent.binary_entropy",
+    "xent.entropy_from_logits",
+    "xent.perplexity",
+    "xent.entr",
+    "xent.rel_entr",
+    "xent.xlogy",
+    "scipy.special.entr",
+    "scipy.special.rel_entr",
+    "scipy.special.kl_div",
+    "scipy.special.xlogy",
+    "scipy.stats.entropy",
+)
+
+#: Softmax, log-softmax and log-sum-exp, in xent and SciPy.
+SOFTMAX: tuple[str, ...] = (
+    "xent.softmax",
+    "xent.log_softmax",
+    "xent.logsumexp",
+    "xent.softmax_jacobian",
+    "xent.chunked_logsumexp",
+    "xent.merge_logsumexp",
+    "xent.entropy_from_logits",
+    "scipy.special.softmax",
+    "scipy.special.log_softmax",
+    "scipy.special.logsumexp",
+)
+
+#: The sigmoid and its log forms.
+SIGMOID: tuple[str, ...] = (
+    "xent.sigmoid",
+    "xent.log_sigmoid",
+    "xent.softplus",
+    "scipy.special.expit",
+    "scipy.special.log_expit",
+)
+
+#: The losses of xent, with their gradients.
+LOSSES: tuple[str, ...] = (
+    "xent.softmax_cross_entropy",
+    "xent.softmax_cross_entropy_grad",
+    "xent.softmax_cross_entropy_with_grad",
+    "xent.nll_loss",
+    "xent.binary_cross_entropy",
+    "xent.binary_cross_entropy_grad",
+    "xent.binary_cross_entropy_with_grad",
+    "xent.binary_cross_entropy_with_logits",
+    "xent.binary_cross_entropy_with_logits_grad",
+    "xent.binary_cross_entropy_with_logits_with_grad",
+    "xent.focal_loss",
+    "xent.focal_loss_grad",
+    "xent.focal_loss_with_grad",
+    "xent.linear_cross_entropy",
+    "xent.linear_cross_entropy_with_grad",
+)
+
+#: Numerical differentiation.
+GRADCHECK: tuple[str, ...] = (
+    "xent.numerical_gradient",
+    "xent.check_gradient",
+    "scipy.optimize.approx_fprime",
+    "scipy.differentiate.derivative",
+    "scipy.differentiate.jacobian",
+)
+
+#: Calibration measures.
+CALIBRATION: tuple[str, ...] = (
+    "xent.expected_calibration_error",
+    "xent.reliability_curve",
+)
+
+
+def resolve(name: str) -> object | None:
+    """The object a dotted name refers to, or None when its module or attribute is missing."""
+    import importlib
+
+    module_name, _, attribute = name.rpartition(".")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError:
+        return None
+    return getattr(module, attribute, None)
