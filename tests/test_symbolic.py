@@ -163,18 +163,18 @@ def test_the_prover_rejects_a_wrong_closed_form() -> None:
     jac = symbolic.softmax_jacobian(3)
     q1 = jac.probabilities[0]
     wrong = q1 + q1**2  # the sign of q q^T flipped
-    assert not symbolic._holds_in_probabilities(
+    assert not symbolic._common._holds_in_probabilities(
         jac.jacobian[0, 0], wrong, jac.logits, jac.probabilities
     )
-    assert symbolic._holds_in_probabilities(
+    assert symbolic._common._holds_in_probabilities(
         jac.jacobian[0, 0], jac.closed_form[0, 0], jac.logits, jac.probabilities
     )
     focal = symbolic.focal_loss_gradient(3, target=2)
     wrong_focal = focal.closed_form[0] * (1 - focal.probabilities[2])
-    assert not symbolic._focal_holds(
+    assert not symbolic.variants._focal_holds(
         focal.gradient[0], wrong_focal, focal.logits, focal.probabilities, 2
     )
-    assert symbolic._focal_holds(
+    assert symbolic.variants._focal_holds(
         focal.gradient[0], focal.closed_form[0], focal.logits, focal.probabilities, 2
     )
 
