@@ -144,7 +144,7 @@ def test_float32_inputs_give_float32_outputs() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
-        ({"hidden": np.zeros((2, 3)), "weight": np.zeros((4, 2))}, ValueError, "hidden"),
+        ({"hidden": np.zeros((2, 3)), "classifier": np.zeros((4, 2))}, ValueError, "hidden"),
         ({"target": np.array([0.0, 1.0])}, TypeError, "target"),
         ({"target": np.array([0, 9])}, IndexError, "target"),
         ({"target": np.array([0])}, ValueError, "target"),
@@ -152,11 +152,11 @@ def test_float32_inputs_give_float32_outputs() -> None:
         ({"chunk_size": 0}, ValueError, "chunk_size"),
         ({"reduction": "avg"}, ValueError, "reduction"),
         ({"label_smoothing": 2.0}, ValueError, "label_smoothing"),
-        ({"weight": np.zeros((0, 3))}, ValueError, "zero classes"),
+        ({"classifier": np.zeros((0, 3))}, ValueError, "zero classes"),
     ],
 )
 def test_linear_cross_entropy_rejects_bad_input(kwargs: dict, error: type, match: str) -> None:
-    args = {"hidden": np.zeros((2, 3)), "weight": np.zeros((4, 3)), "target": np.array([0, 1])}
+    args = {"hidden": np.zeros((2, 3)), "classifier": np.zeros((4, 3)), "target": np.array([0, 1])}
     args.update(kwargs)
     with pytest.raises(error, match=match):
         xent.linear_cross_entropy(**args)

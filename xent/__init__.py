@@ -3,11 +3,26 @@
 Everything public is re-exported here; the modules hold the code.
 """
 
+from xent._rows import get_num_threads, set_num_threads
 from xent.calibration import (
     ReliabilityCurve,
     expected_calibration_error,
     fit_temperature,
     reliability_curve,
+)
+from xent.contrastive import info_nce_loss, info_nce_loss_grad, info_nce_loss_with_grad
+from xent.distillation import (
+    distillation_loss,
+    distillation_loss_grad,
+    distillation_loss_with_grad,
+)
+from xent.divergences import (
+    F_DIVERGENCES,
+    chi2_divergence,
+    f_divergence,
+    hellinger_distance,
+    js_divergence,
+    total_variation,
 )
 from xent.gradcheck import GradientCheck, check_gradient, numerical_gradient
 from xent.information import (
@@ -48,6 +63,7 @@ from xent.special import entr, log_sigmoid, rel_entr, softplus, xlogy
 __version__ = "0.1.0"
 
 __all__ = [
+    "F_DIVERGENCES",
     "GradientCheck",
     "LogSumExpState",
     "ReliabilityCurve",
@@ -60,16 +76,27 @@ __all__ = [
     "binary_entropy",
     "bits_to_nats",
     "check_gradient",
+    "chi2_divergence",
     "cross_entropy",
+    "distillation_loss",
+    "distillation_loss_grad",
+    "distillation_loss_with_grad",
     "entr",
     "entropy",
     "entropy_from_logits",
     "expected_calibration_error",
+    "f_divergence",
     "fit_temperature",
+    "get_num_threads",
+    "hellinger_distance",
     "focal_loss",
     "focal_loss_grad",
     "focal_loss_with_grad",
+    "js_divergence",
     "chunked_logsumexp",
+    "info_nce_loss",
+    "info_nce_loss_grad",
+    "info_nce_loss_with_grad",
     "kl_divergence",
     "linear_cross_entropy",
     "linear_cross_entropy_with_grad",
@@ -82,6 +109,7 @@ __all__ = [
     "numerical_gradient",
     "perplexity",
     "rel_entr",
+    "set_num_threads",
     "reliability_curve",
     "sigmoid",
     "softmax",
@@ -90,5 +118,6 @@ __all__ = [
     "softmax_cross_entropy_with_grad",
     "softmax_jacobian",
     "softplus",
+    "total_variation",
     "xlogy",
 ]

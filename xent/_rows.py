@@ -10,8 +10,9 @@ numbers (``tests/test_kernels.py`` holds the two together) with two changes:
 
 Per chunk: ``top = argmax z``, ``g = exp(z - z_top)``, ``r = sum_{j != top} g_j``, then the
 gradient ``T g / (1 + r) - a onehot(y) - b w`` in place, with the top entry rewritten as
-``(A - P_top) - T r / (1 + r)`` so a confident row keeps its non-target mass. A chunk whose row
-maximum is not finite (NaN, or an infinite logit) goes through the plain version instead.
+``(A - P_top) - T r / (1 + r)`` so a confident row keeps its non-target mass. A row whose
+maximum is not finite (NaN, or an infinite logit) goes through the plain version instead; the
+rest of its chunk stays here.
 """
 
 from __future__ import annotations
@@ -34,23 +35,103 @@ PARALLEL_ELEMENTS = 1 << 20
 _pool: ThreadPoolExecutor | None = None
 _pool_size = 0
 _pool_lock = threading.Lock()
+# The thread count: None until first needed, then read from XENT_NUM_THREADS once (or set by
+# set_num_threads). A malformed variable is remembered as its error, raised when threads are
+# needed, so small inputs, which never use threads, still work.
+_threads: int | None = None
+_threads_error: str | None = None
 
 
-def num_threads() -> int:
-    """Threads for the kernel: ``XENT_NUM_THREADS`` if set, else the cores this process may use."""
-    value = os.environ.get("XENT_NUM_THREADS")
-    if value is not None:
-        try:
-            count = int(value)
-        except ValueError:
-            raise ValueError(
-                f"XENT_NUM_THREADS must be a positive integer; got {value!r}"
-            ) from None
-        if count < 1:
-            raise ValueError(f"XENT_NUM_THREADS must be a positive integer; got {value!r}")
-        return count
+def _forget_pool_in_child() -> None:
+    """After ``fork`` the child has the pool object but none of its threads: start afresh."""
+    global _pool, _pool_size, _pool_lock
+    _pool = None
+    _pool_size = 0
+    _pool_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool_in_child)
+
+
+def _default_threads() -> int:
     affinity = getattr(os, "sched_getaffinity", None)
     return len(affinity(0)) if affinity is not None else os.cpu_count() or 1
+
+
+def _read_environment() -> None:
+    global _threads, _threads_error
+    value = os.environ.get("XENT_NUM_THREADS")
+    if value is None:
+        _threads = _default_threads()
+        return
+    try:
+        count = int(value)
+    except ValueError:
+        count = 0
+    if count < 1:
+        _threads_error = (
+            f"XENT_NUM_THREADS must be a positive integer; got {value!r} "
+            "(unset it, or call xent.set_num_threads)"
+        )
+    else:
+        _threads = count
+
+
+def get_num_threads() -> int:
+    """Number of threads the fused softmax cross-entropy kernel uses on a large input.
+
+    The first call reads the environment variable ``XENT_NUM_THREADS``; without it, the count
+    is the number of cores this process may run on. :func:`set_num_threads` changes it.
+
+    Returns:
+        A positive integer.
+
+    Raises:
+        ValueError: ``XENT_NUM_THREADS`` is set to something other than a positive integer
+            (and :func:`set_num_threads` has not been called since).
+
+    Examples:
+        >>> import xent
+        >>> xent.get_num_threads() >= 1
+        True
+    """
+    if _threads is None:
+        if _threads_error is None:
+            _read_environment()
+        if _threads_error is not None:
+            raise ValueError(_threads_error)
+    assert _threads is not None
+    return _threads
+
+
+def set_num_threads(count: int) -> None:
+    """Set the number of threads the fused softmax cross-entropy kernel uses on a large input.
+
+    Takes precedence over ``XENT_NUM_THREADS``, for the whole process. Results are bit-identical
+    for every thread count: threads split the rows, never a row.
+
+    Args:
+        count: a positive integer; 1 runs everything in the calling thread.
+
+    Raises:
+        TypeError: ``count`` is not an integer.
+        ValueError: ``count`` is less than 1.
+
+    Examples:
+        >>> import xent
+        >>> before = xent.get_num_threads()
+        >>> xent.set_num_threads(1)
+        >>> xent.get_num_threads()
+        1
+        >>> xent.set_num_threads(before)
+    """
+    global _threads, _threads_error
+    if isinstance(count, bool) or not isinstance(count, int | np.integer):
+        raise TypeError(f"count must be an integer; got {type(count).__name__}")
+    if count < 1:
+        raise ValueError(f"count must be a positive integer; got {count}")
+    _threads, _threads_error = int(count), None
 
 
 def _executor(workers: int) -> ThreadPoolExecutor:
@@ -99,9 +180,7 @@ def index_cross_entropy(
         slice(start, min(start + rows_per_chunk, num_rows))
         for start in range(0, num_rows, rows_per_chunk)
     ]
-    workers = min(num_threads(), len(chunks))
-    if z.size < PARALLEL_ELEMENTS:
-        workers = 1
+    workers = 1 if z.size < PARALLEL_ELEMENTS else min(get_num_threads(), len(chunks))
 
     def run(part: list[slice]) -> None:
         scratch = None
@@ -110,7 +189,7 @@ def index_cross_entropy(
         with np.errstate(all="ignore"):
             for rows in part:
                 out = None if grad is None else grad[rows]
-                _chunk(
+                _fused_rows(
                     z[rows], rows, terms, class_weight, weight_total, out, scratch, loss, fallback
                 )
 
@@ -125,7 +204,7 @@ def index_cross_entropy(
     return loss, grad
 
 
-def _chunk(
+def _fused_rows(
     z: np.ndarray,
     rows: slice,
     terms: RowTerms,
@@ -140,9 +219,9 @@ def _chunk(
     index = np.arange(count)
     top = np.argmax(z, axis=1)
     row_max = z[index, top]
-    if not np.all(np.isfinite(row_max)):
-        _fallback_chunk(z, rows, terms, out, loss, fallback)
-        return
+    # Rows whose maximum is not finite (NaN, or an infinite logit) get NaN here and are then
+    # redone by the plain version; the other rows of the chunk stay on this path.
+    bad = ~np.isfinite(row_max)
     g = out if scratch is None else scratch[:count]
     assert g is not None
     target = terms.target[rows]
@@ -154,9 +233,7 @@ def _chunk(
     if smoothing:
         # sum_c w_c (z_c - m) <= 0; a class of weight 0 at a -inf logit makes it NaN.
         shifted_sum = g.sum(axis=1) if class_weight is None else g @ class_weight
-        if np.any(np.isnan(shifted_sum)):
-            _fallback_chunk(z, rows, terms, out, loss, fallback)
-            return
+        bad |= np.isnan(shifted_sum)
     np.exp(g, out=g)
     # e^0 = 1 exactly at the top; leaving it out of the sum keeps r accurate when r << eps.
     g[index, top] = 0
@@ -166,35 +243,39 @@ def _chunk(
     if smoothing:
         row_loss = row_loss + b * (weight_total * log_norm - shifted_sum)
     loss[rows] = np.where(terms.total[rows] == 0, 0, row_loss)
-    if out is None:
-        return
+    if out is not None:
+        scale = terms.scale
+        total = terms.total[rows]
+        g *= (total * scale / (1 + rest))[:, None]
+        if smoothing:
+            per_class = 1 if class_weight is None else class_weight
+            g -= (b * scale)[:, None] * per_class
+        g[index, target] -= a * scale
+        # The top entry, A q_top - P_top with q_top = 1 - s and s = r / (1 + r): written as
+        # (A - P_top) - A s, since 1 - s rounds to 1 in a confident row and would lose s.
+        w_top = 1 if class_weight is None else class_weight[top]
+        off_top = np.where(top == target, 0, a) + b * (weight_total - w_top)
+        g[index, top] = (off_top - total * (rest / (1 + rest))) * scale
+        if g is not out:
+            np.copyto(out, g, casting="unsafe")
+    if bad.any():
+        _redo_plainly(z, rows, bad, terms, out, loss, fallback)
 
-    scale = terms.scale
-    total = terms.total[rows]
-    g *= (total * scale / (1 + rest))[:, None]
-    if smoothing:
-        per_class = 1 if class_weight is None else class_weight
-        g -= (b * scale)[:, None] * per_class
-    g[index, target] -= a * scale
-    # The top entry, A q_top - P_top with q_top = 1 - s and s = r / (1 + r): written as
-    # (A - P_top) - A s, since 1 - s rounds to 1 in a confident row and would lose s.
-    w_top = 1 if class_weight is None else class_weight[top]
-    off_top = np.where(top == target, 0, a) + b * (weight_total - w_top)
-    g[index, top] = (off_top - total * (rest / (1 + rest))) * scale
-    if g is not out:
-        np.copyto(out, g, casting="unsafe")
 
-
-def _fallback_chunk(
+def _redo_plainly(
     z: np.ndarray,
     rows: slice,
+    bad: np.ndarray,
     terms: RowTerms,
     out: np.ndarray | None,
     loss: np.ndarray,
     fallback: Fallback,
 ) -> None:
-    row_loss, row_grad = fallback(z, rows)
-    loss[rows] = row_loss
-    if out is not None:
-        assert row_grad is not None
-        np.copyto(out, row_grad * terms.scale, casting="unsafe")
+    """The plain version for the ``bad`` rows of a chunk, one run of consecutive rows at a time."""
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], bad.view(np.int8), [0]))))
+    for lo, hi in zip(edges[::2], edges[1::2], strict=True):
+        row_loss, row_grad = fallback(z[lo:hi], slice(rows.start + lo, rows.start + hi))
+        loss[rows.start + lo : rows.start + hi] = row_loss
+        if out is not None:
+            assert row_grad is not None
+            np.copyto(out[lo:hi], row_grad * terms.scale, casting="unsafe")

@@ -98,7 +98,7 @@ def chunked_logsumexp(z: ArrayLike, *, chunk_size: int, axis: int = -1) -> np.nd
     """
     array, dtype = _validate.float_array(z, "z")
     axis = _validate.class_axis(array, axis, "z")
-    chunk_size = _chunk(chunk_size)
+    chunk_size = _checked_chunk_size(chunk_size)
     array = np.moveaxis(array, axis, -1)
     state = LogSumExpState(
         np.full(array.shape[:-1], -np.inf, dtype=array.dtype),
@@ -116,7 +116,7 @@ def chunked_logsumexp(z: ArrayLike, *, chunk_size: int, axis: int = -1) -> np.nd
     return _validate.cast(result, dtype)
 
 
-def _chunk(chunk_size: int) -> int:
+def _checked_chunk_size(chunk_size: int) -> int:
     chunk_size = _validate.integer(chunk_size, "chunk_size")
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be at least 1; got {chunk_size}")
@@ -130,7 +130,7 @@ def _blocks(length: int, size: int) -> Iterator[slice]:
 
 class _Inputs(NamedTuple):
     hidden: np.ndarray
-    weight: np.ndarray
+    classifier: np.ndarray
     bias: np.ndarray | None
     target: np.ndarray
     ignored: np.ndarray
@@ -139,21 +139,21 @@ class _Inputs(NamedTuple):
 
 def _inputs(
     hidden: ArrayLike,
-    weight: ArrayLike,
+    classifier: ArrayLike,
     target: ArrayLike,
     bias: ArrayLike | None,
     ignore_index: int,
 ) -> _Inputs:
     h, h_dtype = _validate.float_array(hidden, "hidden")
-    w, w_dtype = _validate.float_array(weight, "weight")
+    w, w_dtype = _validate.float_array(classifier, "classifier")
     dtype = _validate.common_dtype(h_dtype, w_dtype)
     if h.ndim != 2 or w.ndim != 2 or h.shape[1] != w.shape[1]:
         raise ValueError(
-            "hidden must have shape (N, D) and weight (V, D) with the same D; "
+            "hidden must have shape (N, D) and classifier (V, D) with the same D; "
             f"got {h.shape} and {w.shape}"
         )
     if w.shape[0] == 0:
-        raise ValueError(f"weight has zero classes (shape {w.shape})")
+        raise ValueError(f"classifier has zero classes (shape {w.shape})")
     work = _validate.working_dtype(dtype)
     b = None
     if bias is not None:
@@ -177,7 +177,7 @@ def _inputs(
 
 
 def _block_logits(inputs: _Inputs, rows: slice, cols: slice) -> np.ndarray:
-    logits: np.ndarray = inputs.hidden[rows] @ inputs.weight[cols].T
+    logits: np.ndarray = inputs.hidden[rows] @ inputs.classifier[cols].T
     if inputs.bias is not None:
         logits += inputs.bias[cols]
     return logits
@@ -198,7 +198,7 @@ def _row_statistics(
     logit_sum = np.zeros(count, dtype=work)
     target = inputs.target[rows]
     row_index = np.arange(count)
-    for cols in _blocks(inputs.weight.shape[0], chunk_size):
+    for cols in _blocks(inputs.classifier.shape[0], chunk_size):
         logits = _block_logits(inputs, rows, cols)
         here = (target >= cols.start) & (target < cols.stop)
         local = target[here] - cols.start
@@ -232,7 +232,7 @@ def _loss_rows(
 
 def _linear_cross_entropy(
     hidden: ArrayLike,
-    weight: ArrayLike,
+    classifier: ArrayLike,
     target: ArrayLike,
     bias: ArrayLike | None,
     chunk_size: int,
@@ -243,9 +243,9 @@ def _linear_cross_entropy(
 ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray | None] | None]:
     reduction = _validate.reduction(reduction)
     eps = _validate.label_smoothing(label_smoothing)
-    chunk_size = _chunk(chunk_size)
-    inputs = _inputs(hidden, weight, target, bias, ignore_index)
-    num_rows, vocab = inputs.hidden.shape[0], inputs.weight.shape[0]
+    chunk_size = _checked_chunk_size(chunk_size)
+    inputs = _inputs(hidden, classifier, target, bias, ignore_index)
+    num_rows, vocab = inputs.hidden.shape[0], inputs.classifier.shape[0]
     work = inputs.hidden.dtype
     nll = np.zeros(num_rows, dtype=work)
     lse = np.zeros(num_rows, dtype=work)
@@ -276,7 +276,7 @@ def _linear_cross_entropy(
     # zero-fills them first (with no rows at all, every gradient is zero).
     allocate = np.empty_like if num_rows else np.zeros_like
     d_hidden = allocate(inputs.hidden)
-    d_weight = allocate(inputs.weight)
+    d_classifier = allocate(inputs.classifier)
     d_bias = None if inputs.bias is None else allocate(inputs.bias)
     # The logit gradient is q - (1 - eps) onehot(y) - eps / V. At the target, q_y - 1 is
     # expm1(-nll): the non-target mass, kept even where q_y rounds to 1.
@@ -295,13 +295,13 @@ def _linear_cross_entropy(
             grad[row_index[here], target[here] - cols.start] = target_grad[rows][here]
             grad *= scale[rows][:, None]
             if cols.start == 0:
-                np.matmul(grad, inputs.weight[cols], out=d_hidden[rows])
+                np.matmul(grad, inputs.classifier[cols], out=d_hidden[rows])
             else:
-                d_hidden[rows] += grad @ inputs.weight[cols]
+                d_hidden[rows] += grad @ inputs.classifier[cols]
             if rows.start == 0:
-                np.matmul(grad.T, inputs.hidden[rows], out=d_weight[cols])
+                np.matmul(grad.T, inputs.hidden[rows], out=d_classifier[cols])
             else:
-                d_weight[cols] += grad.T @ inputs.hidden[rows]
+                d_classifier[cols] += grad.T @ inputs.hidden[rows]
             if d_bias is not None:
                 if rows.start == 0:
                     np.sum(grad, axis=0, out=d_bias[cols])
@@ -309,7 +309,7 @@ def _linear_cross_entropy(
                     d_bias[cols] += grad.sum(axis=0)
     grads = (
         _validate.cast(d_hidden, inputs.dtype),
-        _validate.cast(d_weight, inputs.dtype),
+        _validate.cast(d_classifier, inputs.dtype),
         None if d_bias is None else _validate.cast(d_bias, inputs.dtype),
     )
     return out_loss, grads
@@ -317,7 +317,7 @@ def _linear_cross_entropy(
 
 _LINEAR_DOC_ARGS = """    Args:
         hidden: the last hidden states ``h``, shape ``(N, D)``.
-        weight: the output projection ``W``, shape ``(V, D)``: one row per class.
+        classifier: the output projection ``W``, shape ``(V, D)``: one row per class.
         target: class indices of integer dtype, shape ``(N,)``.
         bias: optional bias ``b``, shape ``(V,)``.
         chunk_size: rows and classes per block (keyword-only): memory grows as
@@ -332,7 +332,7 @@ _LINEAR_DOC_ARGS = """    Args:
 @_shared_args(_LINEAR_DOC_ARGS)
 def linear_cross_entropy(
     hidden: ArrayLike,
-    weight: ArrayLike,
+    classifier: ArrayLike,
     target: ArrayLike,
     *,
     bias: ArrayLike | None = None,
@@ -341,11 +341,11 @@ def linear_cross_entropy(
     reduction: str = "mean",
     label_smoothing: float = 0.0,
 ) -> np.ndarray:
-    r"""Softmax cross-entropy of the logits ``hidden @ weight.T + bias``, never storing them.
+    r"""Softmax cross-entropy of the logits ``hidden @ classifier.T + bias``, never storing them.
 
     .. math:: \ell_n = \operatorname{lse}(W h_n + b) - (w_{y_n} \cdot h_n + b_{y_n})
 
-    Equal to ``softmax_cross_entropy(hidden @ weight.T + bias, target)`` (class-index targets,
+    Equal to ``softmax_cross_entropy(hidden @ classifier.T + bias, target)`` (class-index targets,
     no class weights), computed block by block with an online log-sum-exp, so peak memory is a
     ``chunk_size x chunk_size`` block instead of the ``(N, V)`` logits.
 
@@ -369,7 +369,7 @@ def linear_cross_entropy(
     """
     loss, _ = _linear_cross_entropy(
         hidden,
-        weight,
+        classifier,
         target,
         bias,
         chunk_size,
@@ -384,7 +384,7 @@ def linear_cross_entropy(
 @_shared_args(_LINEAR_DOC_ARGS)
 def linear_cross_entropy_with_grad(
     hidden: ArrayLike,
-    weight: ArrayLike,
+    classifier: ArrayLike,
     target: ArrayLike,
     *,
     bias: ArrayLike | None = None,
@@ -393,7 +393,7 @@ def linear_cross_entropy_with_grad(
     reduction: str = "mean",
     label_smoothing: float = 0.0,
 ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray | None]]:
-    r"""Loss of :func:`linear_cross_entropy` and its gradients for ``hidden``, ``weight``, ``bias``.
+    r"""Loss of :func:`linear_cross_entropy` and its gradients for hidden, classifier and bias.
 
     .. math:: G = \operatorname{softmax}(H W^\top + b) - Y, \qquad
               \frac{\partial \ell}{\partial H} = G W, \quad
@@ -405,7 +405,7 @@ def linear_cross_entropy_with_grad(
 
     {args}
     Returns:
-        ``(loss, (d_hidden, d_weight, d_bias))``; ``d_bias`` is None without a bias.
+        ``(loss, (d_hidden, d_classifier, d_bias))``; ``d_bias`` is None without a bias.
 
     Examples:
         >>> import numpy as np
@@ -423,7 +423,7 @@ def linear_cross_entropy_with_grad(
     """
     loss, grads = _linear_cross_entropy(
         hidden,
-        weight,
+        classifier,
         target,
         bias,
         chunk_size,
