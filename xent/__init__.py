@@ -24,6 +24,14 @@ from xent.divergences import (
     js_divergence,
     total_variation,
 )
+from xent.divergences import (
+    F_DIVERGENCES,
+    chi2_divergence,
+    f_divergence,
+    hellinger_distance,
+    js_divergence,
+    total_variation,
+)
 from xent.gradcheck import GradientCheck, check_gradient, numerical_gradient
 from xent.information import (
     binary_entropy,
@@ -64,6 +72,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "F_DIVERGENCES",
+    "F_DIVERGENCES",
     "GradientCheck",
     "LogSumExpState",
     "ReliabilityCurve",
@@ -77,6 +86,7 @@ __all__ = [
     "bits_to_nats",
     "check_gradient",
     "chi2_divergence",
+    "chi2_divergence",
     "cross_entropy",
     "distillation_loss",
     "distillation_loss_grad",
@@ -86,12 +96,15 @@ __all__ = [
     "entropy_from_logits",
     "expected_calibration_error",
     "f_divergence",
+    "f_divergence",
     "fit_temperature",
+    "hellinger_distance",
     "get_num_threads",
     "hellinger_distance",
     "focal_loss",
     "focal_loss_grad",
     "focal_loss_with_grad",
+    "js_divergence",
     "js_divergence",
     "chunked_logsumexp",
     "info_nce_loss",
@@ -118,6 +131,7 @@ __all__ = [
     "softmax_cross_entropy_with_grad",
     "softmax_jacobian",
     "softplus",
+    "total_variation",
     "total_variation",
     "xlogy",
 ]
