@@ -24,14 +24,6 @@ from xent.divergences import (
     js_divergence,
     total_variation,
 )
-from xent.divergences import (
-    F_DIVERGENCES,
-    chi2_divergence,
-    f_divergence,
-    hellinger_distance,
-    js_divergence,
-    total_variation,
-)
 from xent.gradcheck import GradientCheck, check_gradient, numerical_gradient
 from xent.information import (
     binary_entropy,
@@ -72,7 +64,6 @@ __version__ = "0.1.0"
 
 __all__ = [
     "F_DIVERGENCES",
-    "F_DIVERGENCES",
     "GradientCheck",
     "LogSumExpState",
     "ReliabilityCurve",
@@ -86,7 +77,6 @@ __all__ = [
     "bits_to_nats",
     "check_gradient",
     "chi2_divergence",
-    "chi2_divergence",
     "cross_entropy",
     "distillation_loss",
     "distillation_loss_grad",
@@ -96,15 +86,12 @@ __all__ = [
     "entropy_from_logits",
     "expected_calibration_error",
     "f_divergence",
-    "f_divergence",
     "fit_temperature",
-    "hellinger_distance",
     "get_num_threads",
     "hellinger_distance",
     "focal_loss",
     "focal_loss_grad",
     "focal_loss_with_grad",
-    "js_divergence",
     "js_divergence",
     "chunked_logsumexp",
     "info_nce_loss",
@@ -131,7 +118,6 @@ __all__ = [
     "softmax_cross_entropy_with_grad",
     "softmax_jacobian",
     "softplus",
-    "total_variation",
     "total_variation",
     "xlogy",
 ]
