@@ -57,6 +57,7 @@ from xent.losses import (
     softmax_cross_entropy_grad,
     softmax_cross_entropy_with_grad,
 )
+from xent.multivariate import conditional_entropy, joint_entropy, mutual_information
 from xent.softmax import log_softmax, logsumexp, sigmoid, softmax, softmax_jacobian
 from xent.special import entr, log_sigmoid, rel_entr, softplus, xlogy
 
@@ -76,6 +77,7 @@ __all__ = [
     "binary_entropy",
     "bits_to_nats",
     "check_gradient",
+    "conditional_entropy",
     "chi2_divergence",
     "cross_entropy",
     "distillation_loss",
@@ -94,6 +96,7 @@ __all__ = [
     "focal_loss_with_grad",
     "js_divergence",
     "chunked_logsumexp",
+    "joint_entropy",
     "info_nce_loss",
     "info_nce_loss_grad",
     "info_nce_loss_with_grad",
@@ -104,6 +107,7 @@ __all__ = [
     "log_softmax",
     "logsumexp",
     "merge_logsumexp",
+    "mutual_information",
     "nats_to_bits",
     "nll_loss",
     "numerical_gradient",
