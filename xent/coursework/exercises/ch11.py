@@ -26,7 +26,7 @@ def _random_distribution(rng: np.random.Generator, size: int, zeros: int = 0) ->
     weights[rng.choice(size, size=zeros, replace=False)] = 0.0
     if weights.sum() == 0:
         weights[0] = 1.0
-    return weights / weights.sum()
+    return np.asarray(weights / weights.sum())
 
 
 # --------------------------------------------------------------------------- 11.1
