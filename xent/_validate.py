@@ -49,18 +49,40 @@ def working_dtype(out_dtype: np.dtype[Any]) -> np.dtype[Any]:
     return np.dtype(np.float32) if out_dtype == np.float16 else out_dtype
 
 
+def axis_index(array: np.ndarray, axis: int, name: str) -> int:
+    """Normalise one ``axis`` of ``array`` to ``[0, ndim)``; refuse anything but an integer."""
+    if not isinstance(axis, (int, np.integer)) or isinstance(axis, bool):
+        raise TypeError(f"axis must be an integer; got {axis!r}")
+    if not -array.ndim <= axis < array.ndim:
+        raise ValueError(f"axis {axis} is out of range for {name} with {array.ndim} dimension(s)")
+    return int(axis) % array.ndim
+
+
 def class_axis(array: np.ndarray, axis: int, name: str) -> int:
     """Normalise ``axis`` for ``array`` and refuse scalars and empty class axes."""
     if not isinstance(axis, (int, np.integer)) or isinstance(axis, bool):
         raise TypeError(f"axis must be an integer; got {axis!r}")
     if array.ndim == 0:
         raise ValueError(f"{name} must have at least one dimension (the class axis); got a scalar")
-    if not -array.ndim <= axis < array.ndim:
-        raise ValueError(f"axis {axis} is out of range for {name} with {array.ndim} dimension(s)")
-    axis = int(axis) % array.ndim
-    if array.shape[axis] == 0:
+    index = axis_index(array, axis, name)
+    if array.shape[index] == 0:
         raise ValueError(f"{name} has zero classes along axis {axis} (shape {array.shape})")
-    return axis
+    return index
+
+
+def reduction_axes(
+    array: np.ndarray, axis: int | tuple[int, ...] | None, name: str
+) -> tuple[int, ...]:
+    """The axes a SciPy-style ``axis`` names: ``None`` for all, an integer, or a tuple."""
+    if axis is None:
+        return tuple(range(array.ndim))
+    if array.ndim == 0 and not isinstance(axis, tuple) and axis in (0, -1):
+        return ()  # a 0-d array is read as one entry, as SciPy does
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    indices = tuple(axis_index(array, a, name) for a in axes)
+    if len(set(indices)) != len(indices):
+        raise ValueError(f"axis {axis} names an axis of {name} twice")
+    return indices
 
 
 def _row_label(index: tuple[int, ...]) -> str:
@@ -82,15 +104,26 @@ def sum_tolerance(dtype: np.dtype[Any]) -> float:
     return float(np.sqrt(np.finfo(dtype).eps))
 
 
-def distribution(array: np.ndarray, axis: int, name: str, input_dtype: np.dtype[Any]) -> None:
-    """Refuse anything that is not a probability distribution along ``axis``."""
+def distribution(
+    array: np.ndarray,
+    axis: int,
+    name: str,
+    input_dtype: np.dtype[Any],
+    axis_label: int | None = None,
+) -> None:
+    """Refuse anything that is not a probability distribution along ``axis``.
+
+    ``axis_label`` is the axis as the user wrote it (``1``, not ``-1``), for the message.
+    """
     in_unit_interval(array, name)
     sums = np.asarray(np.sum(array, axis=axis, dtype=np.float64))
     tolerance = sum_tolerance(input_dtype)
     with np.errstate(invalid="ignore"):
         bad = np.abs(sums - 1.0) > tolerance
     if np.any(bad):
-        label = "axis -1" if axis == array.ndim - 1 else f"axis {axis}"
+        if axis_label is None:
+            axis_label = -1 if axis == array.ndim - 1 else axis
+        label = f"axis {axis_label}"
         if sums.ndim == 0:
             raise ValueError(f"{name} must sum to 1 along {label}; it sums to {float(sums):.6g}")
         index = tuple(int(i) for i in np.argwhere(bad)[0])
@@ -124,21 +157,26 @@ def reduction(value: str) -> str:
     return value
 
 
+def real_number(value: float, name: str, what: str = "a real number") -> float:
+    """A Python float from a real scalar; strings, booleans, complex and arrays are refused.
+
+    ``float("2")`` would succeed, so a string is checked for and refused by type, not by value.
+    """
+    array = np.asarray(value) if not isinstance(value, (str, bytes)) else None
+    if array is None or array.ndim != 0 or array.dtype.kind not in "fiu":
+        raise TypeError(f"{name} must be {what}; got {value!r}")
+    return float(array)
+
+
 def label_smoothing(value: float) -> float:
-    try:
-        eps = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"label_smoothing must be a number in [0, 1]; got {value!r}") from None
+    eps = real_number(value, "label_smoothing", "a number in [0, 1]")
     if not 0.0 <= eps <= 1.0:
         raise ValueError(f"label_smoothing must lie in [0, 1]; got {value!r}")
     return eps
 
 
 def positive_number(value: float, name: str) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a positive number; got {value!r}") from None
+    number = real_number(value, name, "a positive number")
     if not (number > 0 and np.isfinite(number)):
         raise ValueError(f"{name} must be a positive finite number; got {value!r}")
     return number
@@ -171,6 +209,32 @@ def class_weight(
             f"weight must be finite and non-negative; weight[{bad}] is {array[bad].item()!r}"
         )
     return array.astype(dtype, copy=False)
+
+
+def elementwise_weight(
+    weight: ArrayLike | None, shape: tuple[int, ...], dtype: np.dtype[Any], name: str
+) -> np.ndarray | None:
+    """A finite, non-negative weight that broadcasts to ``shape`` without widening it."""
+    if weight is None:
+        return None
+    array, _ = float_array(weight, name)
+    try:
+        widened = np.broadcast_shapes(array.shape, shape) != tuple(shape)
+    except ValueError:
+        widened = True
+    if widened:
+        raise ValueError(
+            f"{name} must broadcast to the input's shape {tuple(shape)} without changing it; "
+            f"got shape {array.shape}"
+        )
+    bad = ~np.isfinite(array) | (array < 0)
+    if np.any(bad):
+        index = tuple(int(i) for i in np.argwhere(bad)[0])
+        where = f" at index {_row_label(index)}" if array.ndim else ""
+        raise ValueError(
+            f"{name} must be finite and non-negative; found {array[index].item()!r}{where}"
+        )
+    return np.broadcast_to(array.astype(dtype, copy=False), shape)
 
 
 def class_indices(

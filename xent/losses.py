@@ -29,9 +29,17 @@ class _Target(NamedTuple):
 
 
 def _target(
-    target: ArrayLike, logits_shape: tuple[int, ...], axis: int, ignore_index: int, work: Any
+    target: ArrayLike,
+    logits_shape: tuple[int, ...],
+    axis: int,
+    ignore_index: int,
+    work: Any,
+    axis_label: int | None = None,
 ) -> _Target:
-    """Read ``target`` as class indices (integer dtype) or probabilities (float dtype)."""
+    """Read ``target`` as class indices (integer dtype) or probabilities (float dtype).
+
+    ``axis_label`` is the class axis as the user wrote it, for error messages.
+    """
     array = np.asarray(target)
     kind = array.dtype.kind
     num_classes = logits_shape[axis]
@@ -52,7 +60,13 @@ def _target(
                 f"target of probabilities must have the shape of logits {logits_shape}; "
                 f"got {probs.shape}"
             )
-        _validate.distribution(probs, axis, "target", probs_dtype)
+        if ignore_index != -100:
+            # PyTorch raises too: no sample of a probability target can be "ignored".
+            raise ValueError(
+                "ignore_index applies to class-index targets only; got "
+                f"ignore_index={ignore_index!r} with a target of probabilities"
+            )
+        _validate.distribution(probs, axis, "target", probs_dtype, axis_label)
         return _Target(None, None, _validate.cast(np.moveaxis(probs, axis, -1), work))
     raise TypeError(
         "target must hold class indices (integer dtype) or probabilities (float dtype); "
@@ -61,19 +75,38 @@ def _target(
 
 
 def _reduce(
-    per_sample: np.ndarray, grad: np.ndarray | None, reduction: str, denominator: Any
+    per_sample: np.ndarray,
+    grad: np.ndarray | None,
+    reduction: str,
+    denominator: Any,
+    ignored: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
+    """Sum or average per-sample losses; ``grad`` (class axis last) is scaled to match."""
     if reduction == "none":
         return per_sample, grad
-    total = np.sum(per_sample)
+    with np.errstate(over="ignore"):
+        # A sum beyond the dtype's range is inf, the right answer in that dtype.
+        total = np.sum(per_sample)
     if reduction == "sum":
         return total, grad
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = total / denominator
-    # With nothing to average (every target ignored), PyTorch's loss is 0 / 0 = nan while its
-    # gradient stays 0: no sample may pull on the logits.
-    if grad is not None and denominator != 0:
-        grad = grad / denominator
+    if denominator != 0:
+        with np.errstate(over="ignore", invalid="ignore"):
+            return total / denominator, None if grad is None else grad / denominator
+    return _nothing_to_average(per_sample.dtype, grad, ignored)
+
+
+def _nothing_to_average(
+    dtype: Any, grad: np.ndarray | None, ignored: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """PyTorch's ``"mean"`` over a zero total weight: the loss is ``0 / 0 = nan``.
+
+    Its gradient is 0 on ignored samples (nothing pulls on them) and NaN on every sample that
+    counts with weight 0 (``-w / sum w = 0 / 0``), whatever the label smoothing adds.
+    """
+    mean = np.asarray(np.nan, dtype=dtype)
+    if grad is not None:
+        skip = False if ignored is None else ignored.reshape(grad.shape[:-1] + (1,))
+        grad = np.where(skip, 0, np.nan).astype(grad.dtype) * np.ones_like(grad)
     return mean, grad
 
 
@@ -89,12 +122,13 @@ def _softmax_cross_entropy(
 ) -> tuple[np.ndarray, np.ndarray | None]:
     reduction = _validate.reduction(reduction)
     eps = _validate.label_smoothing(label_smoothing)
+    axis_label = axis
     z, axis, dtype = _logits(logits, axis, name="logits")
     logits_shape = np.moveaxis(z, -1, axis).shape
     num_classes = z.shape[-1]
     work = z.dtype
     w = _validate.class_weight(weight, num_classes, work)
-    tgt = _target(target, logits_shape, axis, ignore_index, work)
+    tgt = _target(target, logits_shape, axis, ignore_index, work, axis_label)
     if tgt.probs is None:
         assert tgt.indices is not None and tgt.ignored is not None
         return _fused_index_target(
@@ -145,6 +179,8 @@ def _fused_index_target(
     loss, grad = _rows.index_cross_entropy(z2, terms, w, w_total, need_grad, dtype, plain)
     # The gradient is scaled already, inside the kernel.
     reduced, _ = _reduce(loss.reshape(batch_shape), None, reduction, denominator)
+    if grad is not None and reduction == "mean" and denominator == 0:
+        _, grad = _nothing_to_average(loss.dtype, grad, skip)
     out_grad = None
     if grad is not None:
         out_grad = np.moveaxis(grad.reshape(z.shape), -1, axis)
@@ -179,7 +215,8 @@ def _index_target_terms(
     nll = log_norm - np.take_along_axis(parts.shifted, y, axis=-1)[..., 0]
     w_y = np.ones_like(nll) if w is None else w[indices]
     w_y = np.where(ignored, 0, w_y)
-    loss = np.where(w_y == 0, 0, (1 - eps) * w_y * nll)
+    # 0 * inf = 0 for a weight-0 target at a -inf logit; a NaN logit stays NaN.
+    loss = np.where((w_y == 0) & ~np.isnan(nll), 0, (1 - eps) * w_y * nll)
     if eps > 0:
         surprisal = parts.log_norm - parts.shifted
         if w is None:
@@ -436,7 +473,8 @@ def nll_loss(
     w_y = np.ones_like(picked) if w is None else w[tgt.indices]
     w_y = np.where(tgt.ignored, 0, w_y)
     with np.errstate(invalid="ignore"):
-        loss = np.where(w_y == 0, 0, -w_y * picked)
+        # 0 * inf = 0 for a weight-0 target at log-probability -inf; NaN stays NaN.
+        loss = np.where((w_y == 0) & ~np.isnan(picked), 0, -w_y * picked)
     loss, _ = _reduce(loss, None, reduction, np.sum(w_y))
     return _validate.cast(loss, dtype)
 
@@ -452,21 +490,6 @@ def _elementwise_setup(
     return x, y.astype(x.dtype, copy=False), dtype, reduction
 
 
-def _elementwise_weight(weight: ArrayLike | None, shape: tuple[int, ...], name: str) -> Any:
-    if weight is None:
-        return None
-    array, _ = _validate.float_array(weight, name)
-    try:
-        np.broadcast_shapes(array.shape, shape)
-    except ValueError:
-        raise ValueError(
-            f"{name} must broadcast against the input of shape {shape}; got {array.shape}"
-        ) from None
-    if not np.all(np.isfinite(array)) or np.any(array < 0):
-        raise ValueError(f"{name} must be finite and non-negative")
-    return array
-
-
 def _binary_cross_entropy_with_logits(
     logits: ArrayLike,
     target: ArrayLike,
@@ -476,8 +499,8 @@ def _binary_cross_entropy_with_logits(
     need_grad: bool,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     z, y, dtype, reduction = _elementwise_setup(logits, target, "logits", reduction)
-    w = _elementwise_weight(weight, z.shape, "weight")
-    pw = _elementwise_weight(pos_weight, z.shape, "pos_weight")
+    w = _validate.elementwise_weight(weight, z.shape, z.dtype, "weight")
+    pw = _validate.elementwise_weight(pos_weight, z.shape, z.dtype, "pos_weight")
     positive = y if pw is None else pw * y
     negative = 1 - y
     with np.errstate(invalid="ignore"):
@@ -627,7 +650,7 @@ def _binary_cross_entropy(
 ) -> tuple[np.ndarray, np.ndarray | None]:
     p, y, dtype, reduction = _elementwise_setup(probs, target, "probs", reduction)
     _validate.in_unit_interval(p, "probs")
-    w = _elementwise_weight(weight, p.shape, "weight")
+    w = _validate.elementwise_weight(weight, p.shape, p.dtype, "weight")
     with np.errstate(divide="ignore", invalid="ignore"):
         # PyTorch clamps each log at -100 so that p = 0 or 1 gives a finite loss.
         log_p = np.maximum(np.log(p), _LOG_FLOOR)
@@ -760,7 +783,7 @@ def _focal_loss(
     need_grad: bool,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     reduction = _validate.reduction(reduction)
-    gamma = float(gamma)
+    gamma = _validate.real_number(gamma, "gamma", "a finite number >= 0")
     if not (gamma >= 0 and np.isfinite(gamma)):
         raise ValueError(f"gamma must be a finite number >= 0; got {gamma!r}")
     z, axis, dtype = _logits(logits, axis, name="logits")
@@ -786,7 +809,7 @@ def _focal_loss(
         modulator = non_target**gamma
         w_y = np.ones_like(log_q) if w is None else w[tgt.indices]
         w_y = np.where(tgt.ignored, 0, w_y)
-        loss = np.where(w_y == 0, 0, -w_y * modulator * log_q)
+        loss = np.where((w_y == 0) & ~np.isnan(log_q), 0, -w_y * modulator * log_q)
         grad = None
         if need_grad:
             # d FL / d z = g (q - e_y) with g = (1-q)^gamma - gamma (1-q)^(gamma-1) q log q;
@@ -800,7 +823,7 @@ def _focal_loss(
             on_target = -factor * non_target
             np.put_along_axis(grad, y, on_target[..., None], axis=-1)
             grad = np.where(tgt.ignored[..., None], 0, grad)
-    loss, grad = _reduce(loss, grad, reduction, np.sum(w_y))
+    loss, grad = _reduce(loss, grad, reduction, np.sum(w_y), tgt.ignored)
     out_grad = None if grad is None else _validate.cast(np.moveaxis(grad, -1, axis), dtype)
     return _validate.cast(loss, dtype), out_grad
 

@@ -13,7 +13,7 @@ below machine epsilon (Blanchard, Higham and Higham 2021).
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -55,73 +55,228 @@ def _normalizer(z: np.ndarray) -> _Normalizer:
         np.put_along_axis(exp_shifted, top, 0, axis=-1)
         rest = np.sum(exp_shifted, axis=-1, keepdims=True)
         np.put_along_axis(exp_shifted, top, top_value, axis=-1)
+        # A row with NaN, or with only -inf, has no normaliser. Saying so in r (not only in
+        # the shifted logits) carries the NaN into everything built on it, a row of length 1
+        # included, whose r is an empty sum.
+        rest = np.where(np.isnan(row_max) | (row_max == -np.inf), np.nan, rest).astype(z.dtype)
         log_norm = np.log1p(rest)
     return _Normalizer(row_max, safe_max, shifted, exp_shifted, top, rest, log_norm)
 
 
 def _logits(
-    z: ArrayLike, axis: int, temperature: float = 1.0, name: str = "z"
+    z: ArrayLike, axis: int, temperature: float = 1.0, name: str = "z", shift: bool = False
 ) -> tuple[np.ndarray, int, np.dtype]:
-    """Validate logits and move the class axis last; returns (array, axis, output dtype)."""
+    """Validate logits and move the class axis last; returns (array, axis, output dtype).
+
+    With ``shift=True`` the rows come back as ``(z - max z) / T`` rather than ``z / T``: equal
+    under softmax, and right for every temperature (see :func:`_divide_by_temperature`).
+    """
     array, dtype = _validate.float_array(z, name)
     axis = _validate.class_axis(array, axis, name)
     temperature = _validate.positive_number(temperature, "temperature")
     array = np.moveaxis(array, axis, -1)
     if temperature != 1.0:
-        # Divide in float64: a temperature such as 1e-300 is 0 in float32, and z / T may
-        # overflow to +-inf, which the softmax reads as its T -> 0 limit (the argmax).
-        with np.errstate(over="ignore"):
-            array = (array.astype(np.float64) / temperature).astype(array.dtype)
+        array = _divide_by_temperature(array, temperature, shift)
     return array, axis, dtype
 
 
-def logsumexp(z: ArrayLike, *, axis: int = -1, keepdims: bool = False) -> np.ndarray:
-    r"""Log-sum-exp ``log(sum_j e^{z_j})`` along ``axis``, without overflow.
+def _divide_by_temperature(array: np.ndarray, temperature: float, shift: bool) -> np.ndarray:
+    """Rows of ``array`` (class axis last) divided by ``T``, in float64, cast back.
 
-    .. math:: \operatorname{lse}(z) = m + \log \sum_j e^{z_j - m}, \qquad m = \max_j z_j
+    In float64 because a temperature such as 1e-300 is 0 in float32. Unshifted, ``z / T`` can
+    overflow: ``[100, 200] / 1e-37`` is ``[inf, inf]`` in float32, a tie, so the softmax would
+    say [0.5, 0.5] where the answer is [0, 1]. Shifted, the top entry is 0 and only the others
+    can overflow, to -inf, which is their true limit. A row whose maximum is not finite is left
+    as it is: dividing by ``T > 0`` changes none of its infinities, and would turn its finite
+    entries into spurious ones.
+    """
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        wide = array.astype(np.float64)
+        if shift and wide.size:
+            row_max = np.max(wide, axis=-1, keepdims=True)
+            finite = np.isfinite(row_max)
+            scaled = (wide - np.where(finite, row_max, 0)) / temperature
+            wide = np.where(finite, scaled, wide)
+        else:
+            wide = wide / temperature
+        return wide.astype(array.dtype)
 
-    It is equivariant, not invariant, under shifts: ``lse(z + c) = lse(z) + c``.
+
+def _gather(
+    z: ArrayLike, axis: int | tuple[int, ...] | None, name: str
+) -> tuple[np.ndarray, np.dtype, tuple[int, ...], tuple[int, ...]]:
+    """Validate logits and flatten the axes SciPy's ``axis`` names into one last axis.
+
+    Returns ``(array of shape (kept..., n), output dtype, the reduced axes, the input shape)``.
+    A 0-d input is one entry; an empty axis is allowed (SciPy's ``logsumexp([])`` is -inf).
+    """
+    array, dtype = _validate.float_array(z, name)
+    axes = _validate.reduction_axes(array, axis, name)
+    kept = [d for d in range(array.ndim) if d not in axes]
+    size = int(np.prod([array.shape[d] for d in axes], dtype=np.int64))
+    moved = np.transpose(array, kept + list(axes)).reshape(
+        tuple(array.shape[d] for d in kept) + (size,)
+    )
+    return moved, dtype, axes, array.shape
+
+
+def _scatter(rows: np.ndarray, axes: tuple[int, ...], shape: tuple[int, ...]) -> np.ndarray:
+    """Undo :func:`_gather` for a result of the input's shape."""
+    kept = [d for d in range(len(shape)) if d not in axes]
+    order = kept + list(axes)
+    array = rows.reshape(tuple(shape[d] for d in order))
+    return np.transpose(array, np.argsort(order))
+
+
+def logsumexp(
+    z: ArrayLike,
+    *,
+    axis: int | tuple[int, ...] | None = -1,
+    keepdims: bool = False,
+    b: ArrayLike | None = None,
+    return_sign: bool = False,
+) -> Any:
+    r"""Log-sum-exp ``log(sum_j b_j e^{z_j})`` along ``axis``, without overflow.
+
+    .. math:: \operatorname{lse}(z) = m + \log \sum_j b_j e^{z_j - m}, \qquad m = \max_j z_j
+
+    It is equivariant, not invariant, under shifts: ``lse(z + c) = lse(z) + c``. The call is
+    SciPy's (:func:`scipy.special.logsumexp`) except that ``axis`` defaults to the last axis,
+    as everywhere in xent, rather than to all of them (pass ``axis=None`` for SciPy's default).
+    An empty sum is 0, so an empty axis gives ``-inf``; a 0-d ``z`` is one entry.
 
     Args:
-        z: logits, shape ``(..., K)`` (class axis ``axis``).
-        axis: the axis to reduce (keyword-only).
-        keepdims: keep the reduced axis with length 1.
+        z: logits, any shape.
+        axis: the axis to reduce (keyword-only), a tuple of axes, or ``None`` for all.
+        keepdims: keep the reduced axes with length 1.
+        b: optional scale factors, broadcastable with ``z``; entries with ``b = 0`` are left
+            out (even at ``z = inf``), and negative ones may make the sum negative.
+        return_sign: also return the sign of the sum (+1, -1, or 0 for a zero sum). Without
+            it, a negative sum gives NaN, as in SciPy.
 
     Returns:
-        Array of shape ``(...)`` (or with the axis kept).
+        Array of the shape of ``z`` (broadcast with ``b``) without the reduced axes (or with
+        them kept), or the pair ``(log |sum|, sign)`` for ``return_sign=True``.
 
     Examples:
         >>> import xent
         >>> float(xent.logsumexp([1000.0, 1000.0]))  # 1000 + log 2
         1000.6931471805599
+        >>> value, sign = xent.logsumexp([0.0, 0.0], b=[1.0, -2.0], return_sign=True)
+        >>> float(value), float(sign)  # log |1 - 2| = 0, and the sum is negative
+        (0.0, -1.0)
+        >>> float(xent.logsumexp([[0.0, 0.0], [0.0, 0.0]], axis=None))  # log 4
+        1.3862943611198906
 
     References:
         Blanchard, P., Higham, D. J. and Higham, N. J. (2021). Accurately computing the
         log-sum-exp and softmax functions. *IMA Journal of Numerical Analysis* 41(4).
     """
-    array, axis, dtype = _logits(z, axis)
-    parts = _normalizer(array)
-    with np.errstate(invalid="ignore"):
-        result = parts.max + parts.log_norm
-    result = np.where(np.isinf(parts.row_max), parts.row_max, result)
-    result = np.moveaxis(result, -1, axis)
-    if not keepdims:
-        result = np.squeeze(result, axis=axis)
+    if b is None:
+        array, dtype, axes, _ = _gather(z, axis, "z")
+        result, sign = _logsumexp_rows(array)
+    else:
+        z_arr, z_dtype = _validate.float_array(z, "z")
+        b_arr, b_dtype = _validate.float_array(b, "b")
+        dtype = _validate.common_dtype(z_dtype, b_dtype)
+        work = _validate.working_dtype(dtype)
+        z_arr, b_arr = _validate.broadcast_pair(z_arr.astype(work), b_arr.astype(work), "z", "b")
+        array, _, axes, _ = _gather(z_arr, axis, "z")
+        scale, _, _, _ = _gather(b_arr, axis, "b")
+        result, sign = _scaled_logsumexp_rows(array, scale)
+    if not return_sign:
+        # A negative sum has no real logarithm.
+        result = np.where(sign < 0, np.nan, result)
+    if keepdims:
+        result, sign = np.expand_dims(result, axes), np.expand_dims(sign, axes)
+    if return_sign:
+        return _validate.cast(result, dtype), _validate.cast(sign, dtype)
     return _validate.cast(result, dtype)
 
 
-def softmax(z: ArrayLike, *, axis: int = -1, temperature: float = 1.0) -> np.ndarray:
+def _logsumexp_rows(array: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(lse, sign)`` of each row of ``array`` (reduced axis last, maybe empty)."""
+    if array.shape[-1] == 0:
+        empty = np.full(array.shape[:-1], -np.inf, dtype=array.dtype)
+        return empty, np.zeros_like(empty)
+    parts = _normalizer(array)
+    with np.errstate(invalid="ignore"):
+        result = parts.max + parts.log_norm
+    result = np.where(np.isinf(parts.row_max), parts.row_max, result)[..., 0]
+    sign = np.where(result == -np.inf, 0.0, np.where(np.isnan(result), np.nan, 1.0))
+    return result, sign.astype(array.dtype)
+
+
+def _scaled_logsumexp_rows(z: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(log |sum_j b_j e^{z_j}|, sign of the sum)`` of each row, the reduced axis last.
+
+    The top term ``b_top e^0 = b_top`` is kept out of the rest, as in :func:`_normalizer`:
+    ``log |b_top| + log1p(rest / b_top)`` stays accurate when the rest is tiny.
+    """
+    if z.shape[-1] == 0:
+        return _logsumexp_rows(z)
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore", under="ignore"):
+        # SciPy's rule: a term with b = 0 is absent, even at z = inf.
+        z = np.where(b == 0, -np.inf, z)
+        top = np.argmax(z, axis=-1)[..., None]
+        row_max = np.take_along_axis(z, top, axis=-1)
+        finite_max = np.isfinite(row_max)
+        terms = b * np.exp(z - np.where(finite_max, row_max, 0))
+        b_top = np.take_along_axis(b, top, axis=-1)
+        np.put_along_axis(terms, top, 0, axis=-1)
+        rest = np.sum(terms, axis=-1, keepdims=True)
+        ratio = rest / b_top
+        total = b_top + rest
+        small = np.abs(ratio) <= 1
+        log_abs = np.where(small, np.log(np.abs(b_top)) + np.log1p(ratio), np.log(np.abs(total)))
+        result = row_max + log_abs
+        sign = np.sign(total)
+        # An infinite top logit: the sum is +-inf with the sign of the b's at +inf, or NaN
+        # if they disagree; only -inf or dropped terms: an empty sum.
+        at_inf = z == np.inf
+        positive = np.any(at_inf & (b > 0), axis=-1, keepdims=True)
+        negative = np.any(at_inf & (b < 0), axis=-1, keepdims=True)
+        inf_sign = np.where(positive & negative, np.nan, np.where(negative, -1.0, 1.0))
+        result = np.where(row_max == np.inf, np.where(positive & negative, np.nan, np.inf), result)
+        sign = np.where(row_max == np.inf, inf_sign, sign)
+        result = np.where(row_max == -np.inf, -np.inf, result)
+        sign = np.where(row_max == -np.inf, 0.0, sign)
+        nan_row = np.isnan(row_max) | np.any(np.isnan(b), axis=-1, keepdims=True)
+        result = np.where(nan_row, np.nan, result)
+        sign = np.where(nan_row, np.nan, sign)
+    return result[..., 0], sign[..., 0].astype(z.dtype)
+
+
+def _rows(
+    z: ArrayLike, axis: int | tuple[int, ...] | None, temperature: float
+) -> tuple[np.ndarray, np.dtype, tuple[int, ...], tuple[int, ...]]:
+    """Logits gathered as rows (:func:`_gather`) and divided by the temperature."""
+    temperature = _validate.positive_number(temperature, "temperature")
+    array, dtype, axes, shape = _gather(z, axis, "z")
+    if temperature != 1.0:
+        array = _divide_by_temperature(array, temperature, shift=True)
+    return array, dtype, axes, shape
+
+
+def softmax(
+    z: ArrayLike, *, axis: int | tuple[int, ...] | None = -1, temperature: float = 1.0
+) -> np.ndarray:
     r"""Softmax ``e^{z_i / T} / sum_j e^{z_j / T}`` along ``axis``: logits to probabilities.
 
     .. math:: \operatorname{softmax}(z)_i = \frac{e^{(z_i - m)/T}}{\sum_j e^{(z_j - m)/T}}
 
     Subtracting the maximum ``m`` changes nothing mathematically (softmax is shift-invariant)
     and keeps every exponential at most 1. ``T -> 0`` tends to the one-hot argmax, ``T -> inf``
-    to the uniform distribution.
+    to the uniform distribution; the shift comes before the division, so every temperature
+    from the smallest normal number to the largest gets its right answer.
+
+    As :func:`scipy.special.softmax`, with the last axis as default: ``axis=None`` or a tuple
+    normalises over several axes at once, a 0-d ``z`` is one entry (softmax 1), and an empty
+    ``z`` gives an empty result.
 
     Args:
         z: logits, shape ``(..., K)``.
-        axis: the class axis (keyword-only).
+        axis: the class axis (keyword-only), a tuple of axes, or ``None`` for all.
         temperature: ``T > 0``; divides the logits.
 
     Returns:
@@ -136,21 +291,27 @@ def softmax(z: ArrayLike, *, axis: int = -1, temperature: float = 1.0) -> np.nda
         Bridle, J. S. (1990). Probabilistic interpretation of feedforward classification
         network outputs, with relationships to statistical pattern recognition.
     """
-    array, axis, dtype = _logits(z, axis, temperature)
+    array, dtype, axes, shape = _rows(z, axis, temperature)
+    if array.size == 0:
+        return _validate.cast(np.zeros(shape, dtype=array.dtype), dtype)
     parts = _normalizer(array)
     result: np.ndarray = parts.exp_shifted / (1 + parts.rest)
-    return _validate.cast(np.moveaxis(result, -1, axis), dtype)
+    return _validate.cast(_scatter(result, axes, shape), dtype)
 
 
-def log_softmax(z: ArrayLike, *, axis: int = -1, temperature: float = 1.0) -> np.ndarray:
+def log_softmax(
+    z: ArrayLike, *, axis: int | tuple[int, ...] | None = -1, temperature: float = 1.0
+) -> np.ndarray:
     r"""Log-probabilities ``z_i / T - lse(z / T)``, accurate even where softmax rounds to 0 or 1.
 
     .. math:: \log \operatorname{softmax}(z)_i
               = (z_i - m) - \operatorname{log1p}\Bigl(\sum_{j \ne \mathrm{top}} e^{z_j - m}\Bigr)
 
+    The axes, 0-d and empty inputs are read as in :func:`softmax`.
+
     Args:
         z: logits, shape ``(..., K)``.
-        axis: the class axis (keyword-only).
+        axis: the class axis (keyword-only), a tuple of axes, or ``None`` for all.
         temperature: ``T > 0``; divides the logits.
 
     Returns:
@@ -164,11 +325,13 @@ def log_softmax(z: ArrayLike, *, axis: int = -1, temperature: float = 1.0) -> np
     References:
         Goodfellow, I., Bengio, Y. and Courville, A. (2016). *Deep Learning*, §6.2.2.3.
     """
-    array, axis, dtype = _logits(z, axis, temperature)
+    array, dtype, axes, shape = _rows(z, axis, temperature)
+    if array.size == 0:
+        return _validate.cast(np.zeros(shape, dtype=array.dtype), dtype)
     parts = _normalizer(array)
     with np.errstate(invalid="ignore"):
         result: np.ndarray = parts.shifted - parts.log_norm
-    return _validate.cast(np.moveaxis(result, -1, axis), dtype)
+    return _validate.cast(_scatter(result, axes, shape), dtype)
 
 
 def softmax_jacobian(z: ArrayLike, *, temperature: float = 1.0) -> np.ndarray:
@@ -194,7 +357,7 @@ def softmax_jacobian(z: ArrayLike, *, temperature: float = 1.0) -> np.ndarray:
     References:
         Bishop, C. M. (2006). *Pattern Recognition and Machine Learning*, eq. (4.106).
     """
-    array, _, dtype = _logits(z, -1, temperature)
+    array, _, dtype = _logits(z, -1, temperature, shift=True)
     parts = _normalizer(array)
     q = parts.exp_shifted / (1 + parts.rest)
     # 1 - q_top is the non-top mass r / (1 + r): q_top - q_top**2 would round it to 0.

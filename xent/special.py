@@ -1,4 +1,5 @@
-"""Elementwise building blocks: ``x log y``, ``-x log x``, ``x log(x / y)``, softplus, log-sigmoid.
+"""Elementwise building blocks: ``x log y``, ``x log(1 + y)``, ``-x log x``, ``x log(x / y)``,
+softplus and log-sigmoid.
 
 They take the values of their namesakes in :mod:`scipy.special` on finite and special inputs
 (0, inf, NaN), and are written so that no ``RuntimeWarning`` escapes.
@@ -55,6 +56,39 @@ def xlogy(x: ArrayLike, y: ArrayLike) -> np.ndarray:
     return _validate.cast(result, dtype)
 
 
+def xlog1py(x: ArrayLike, y: ArrayLike) -> np.ndarray:
+    r"""Compute ``x * log1p(y)``, defined as 0 wherever ``x == 0`` (unless ``y`` is NaN).
+
+    .. math::
+        \operatorname{xlog1py}(x, y) =
+        \begin{cases} 0 & x = 0 \\ x \log(1 + y) & \text{otherwise} \end{cases}
+
+    As :func:`scipy.special.xlog1py`. ``log1p`` keeps full accuracy for small ``y``, where
+    ``log(1 + y)`` would lose the digits of ``y`` that ``1 + y`` rounds away: the term
+    ``(1 - p) log(1 - p)`` of the binary entropy is ``xlog1py(1 - p, -p)``.
+
+    Args:
+        x: array of any shape.
+        y: array broadcastable with ``x``; ``y < -1`` gives NaN (a log of a negative number).
+
+    Returns:
+        Array of the broadcast shape.
+
+    Examples:
+        >>> import xent
+        >>> xent.special.xlog1py([0.0, 2.0], [-1.0, 1e-20]).tolist()
+        [0.0, 2e-20]
+
+    References:
+        Cover, T. M. and Thomas, J. A. (2006). *Elements of Information Theory*, §2.1.
+    """
+    x_arr, y_arr, dtype = _two_floats(x, y, "x", "y")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        result = x_arr * np.log1p(y_arr)
+    result = np.where((x_arr == 0) & ~np.isnan(y_arr), 0.0, result)
+    return _validate.cast(result, dtype)
+
+
 def entr(x: ArrayLike) -> np.ndarray:
     r"""Elementwise entropy term ``-x log x``, with ``entr(0) = 0`` and ``-inf`` for ``x < 0``.
 
@@ -97,7 +131,8 @@ def rel_entr(x: ArrayLike, y: ArrayLike) -> np.ndarray:
     Where ``x`` and ``y`` are close, ``log(x / y)`` is computed as ``log1p((x - y) / y)``:
     ``x - y`` is exact there, while ``x / y`` would round to a number near 1 whose logarithm
     keeps only the rounding error. Where ``x / y`` overflows or underflows, ``log x - log y``
-    is used instead.
+    is used instead; so it is where ``x / y`` is subnormal, which keeps fewer significant bits
+    than its operands.
 
     Args:
         x: array of any shape (the distribution ``p``).
@@ -118,7 +153,7 @@ def rel_entr(x: ArrayLike, y: ArrayLike) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
         ratio = x_arr / y_arr
         close = (ratio > 0.5) & (ratio < 2.0)
-        extreme = (ratio == 0) | np.isinf(ratio)
+        extreme = (np.abs(ratio) < np.finfo(ratio.dtype).tiny) | np.isinf(ratio)
         log_ratio = np.where(close, np.log1p((x_arr - y_arr) / y_arr), np.log(ratio))
         log_ratio = np.where(extreme, np.log(x_arr) - np.log(y_arr), log_ratio)
         result = x_arr * log_ratio
