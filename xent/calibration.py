@@ -36,9 +36,9 @@ def _predictions(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Confidence (top probability) and correctness of each prediction."""
     array, dtype = _validate.float_array(probs, "probs")
-    axis = _validate.class_axis(array, axis, "probs")
-    _validate.distribution(array, axis, "probs", dtype)
-    array = np.moveaxis(array, axis, -1).reshape(-1, array.shape[axis])
+    index = _validate.class_axis(array, axis, "probs")
+    _validate.distribution(array, index, "probs", dtype, axis_label=axis)
+    array = np.moveaxis(array, index, -1).reshape(-1, array.shape[index])
     label_array = _validate.labels(labels, array.shape[0], array.shape[1])
     return array.max(axis=-1).astype(np.float64), array.argmax(axis=-1) == label_array
 

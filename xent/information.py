@@ -14,9 +14,9 @@ from xent.special import entr, rel_entr, xlogy
 
 def _distribution(p: ArrayLike, axis: int, name: str) -> tuple[np.ndarray, int, np.dtype]:
     array, dtype = _validate.float_array(p, name)
-    axis = _validate.class_axis(array, axis, name)
-    _validate.distribution(array, axis, name, dtype)
-    return array, axis, dtype
+    index = _validate.class_axis(array, axis, name)
+    _validate.distribution(array, index, name, dtype, axis_label=axis)
+    return array, index, dtype
 
 
 def _distributions(
@@ -25,10 +25,10 @@ def _distributions(
     p_arr, p_dtype = _validate.float_array(p, "p")
     q_arr, q_dtype = _validate.float_array(q, "q")
     p_arr, q_arr = _validate.broadcast_pair(p_arr, q_arr, "p", "q")
-    axis = _validate.class_axis(p_arr, axis, "p")
-    _validate.distribution(p_arr, axis, "p", p_dtype)
-    _validate.distribution(q_arr, axis, "q", q_dtype)
-    return p_arr, q_arr, axis, _validate.common_dtype(p_dtype, q_dtype)
+    index = _validate.class_axis(p_arr, axis, "p")
+    _validate.distribution(p_arr, index, "p", p_dtype, axis_label=axis)
+    _validate.distribution(q_arr, index, "q", q_dtype, axis_label=axis)
+    return p_arr, q_arr, index, _validate.common_dtype(p_dtype, q_dtype)
 
 
 def _in_units(nats: np.ndarray, base: float | None, dtype: np.dtype) -> np.ndarray:
