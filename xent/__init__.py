@@ -59,7 +59,7 @@ from xent.losses import (
 )
 from xent.multivariate import conditional_entropy, joint_entropy, mutual_information
 from xent.softmax import log_softmax, logsumexp, sigmoid, softmax, softmax_jacobian
-from xent.special import entr, log_sigmoid, rel_entr, softplus, xlogy
+from xent.special import entr, log_sigmoid, rel_entr, softplus, xlog1py, xlogy
 
 __version__ = "0.1.0"
 
@@ -123,5 +123,6 @@ __all__ = [
     "softmax_jacobian",
     "softplus",
     "total_variation",
+    "xlog1py",
     "xlogy",
 ]
