@@ -58,6 +58,13 @@ from xent.losses import (
     softmax_cross_entropy_with_grad,
 )
 from xent.multivariate import conditional_entropy, joint_entropy, mutual_information
+from xent.sampling import (
+    apply_temperature,
+    sample,
+    sampling_probs,
+    top_k_filter,
+    top_p_filter,
+)
 from xent.softmax import log_softmax, logsumexp, sigmoid, softmax, softmax_jacobian
 from xent.special import entr, log_sigmoid, rel_entr, softplus, xlog1py, xlogy
 
@@ -68,6 +75,7 @@ __all__ = [
     "GradientCheck",
     "LogSumExpState",
     "ReliabilityCurve",
+    "apply_temperature",
     "binary_cross_entropy",
     "binary_cross_entropy_grad",
     "binary_cross_entropy_with_grad",
@@ -115,6 +123,8 @@ __all__ = [
     "rel_entr",
     "set_num_threads",
     "reliability_curve",
+    "sample",
+    "sampling_probs",
     "sigmoid",
     "softmax",
     "softmax_cross_entropy",
@@ -122,6 +132,8 @@ __all__ = [
     "softmax_cross_entropy_with_grad",
     "softmax_jacobian",
     "softplus",
+    "top_k_filter",
+    "top_p_filter",
     "total_variation",
     "xlog1py",
     "xlogy",
