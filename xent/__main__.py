@@ -1,4 +1,4 @@
-"""Command line: ``python -m xent student-edition OUTDIR`` and ``python -m xent grade NB``."""
+"""Command line: ``python -m xent student-edition OUTDIR`` and ``python -m xent grade NB...``."""
 
 from __future__ import annotations
 
@@ -17,13 +17,30 @@ def main(argv: list[str] | None = None) -> int:
     edition.add_argument("--no-site", action="store_true", help="write the notebooks only")
     edition.add_argument("--source", help="the course repository (default: this checkout)")
 
-    grade = commands.add_parser("grade", help="grade submitted notebooks")
-    grade.add_argument("submissions", nargs="+", help="submitted .ipynb files")
+    grade = commands.add_parser(
+        "grade",
+        help="grade submitted notebooks in a sandbox (hidden cases, partial credit, gradebook)",
+    )
+    grade.add_argument("submissions", nargs="+",
+                       help="submitted .ipynb files, folders (every notebook below) or globs")
+    grade.add_argument("--jobs", type=int, default=1, help="submissions graded at once")
+    grade.add_argument("--out", help="write gradebook.csv, grades.json and feedback/ here")
     grade.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    grade.add_argument("--chapter", help="grade every submission as this chapter")
+    grade.add_argument("--seed", type=int,
+                       help="base seed of the hidden cases (default: a fresh random one; the "
+                            "seed used is in every report, to reproduce a grade)")
+    grade.add_argument("--roster", help="CSV with columns student,file")
+    grade.add_argument("--id-pattern",
+                       help="regex with a group named 'student', matched in the file name")
     grade.add_argument("--timeout", type=float, default=300.0,
-                       help="seconds for a whole notebook (default 300)")
+                       help="seconds for a whole submission (default 300)")
     grade.add_argument("--exercise-timeout", type=int, default=60,
-                       help="seconds for one cell or one exercise's check (default 60)")
+                       help="seconds for one cell or one exercise's cases (default 60)")
+    grade.add_argument("--memory", type=float, default=4.0,
+                       help="address-space limit per submission, GiB (default 4)")
+    grade.add_argument("--require-sandbox", action="store_true",
+                       help="refuse to grade without bubblewrap")
 
     args = parser.parse_args(argv)
     if args.command == "student-edition":
@@ -33,16 +50,30 @@ def main(argv: list[str] | None = None) -> int:
         print(f"student edition written to {out}")
         return 0
 
-    from xent.coursework.grade import grade as grade_notebook
+    from pathlib import Path
 
-    reports = [
-        grade_notebook(path, timeout=args.timeout, exercise_timeout=args.exercise_timeout)
-        for path in args.submissions
-    ]
+    from xent.coursework import grade as grading
+    from xent.coursework.sandbox import Limits
+
+    settings = grading.Settings(
+        timeout=args.timeout, exercise_timeout=args.exercise_timeout, chapter=args.chapter,
+        seed=args.seed, require_sandbox=args.require_sandbox,
+        limits=Limits(memory_bytes=int(args.memory * 2**30)),
+    )
+    roster = grading.read_roster(Path(args.roster)) if args.roster else None
+    reports, warnings = grading.grade_batch(
+        args.submissions, settings=settings, jobs=args.jobs, roster=roster,
+        id_pattern=args.id_pattern,
+    )
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if args.out:
+        grading.write_outputs(reports, Path(args.out))
+        print(f"gradebook written to {Path(args.out) / 'gradebook.csv'}", file=sys.stderr)
     if args.json:
         import json
 
-        payload = [json.loads(report.as_json()) for report in reports]
+        payload = [report.as_dict() for report in reports]
         print(json.dumps(payload[0] if len(payload) == 1 else payload, indent=2))
     else:
         print("\n\n".join(report.table() for report in reports))

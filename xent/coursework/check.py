@@ -148,7 +148,7 @@ def _run_case(
     )
 
 
-def check(exercise_id: str, function: Callable[..., Any]) -> CheckResult:
+def check(exercise_id: str, function: Callable[..., Any]) -> CheckResult | None:
     """Check a function against exercise ``exercise_id``, printing one line per case.
 
     Args:
@@ -156,7 +156,9 @@ def check(exercise_id: str, function: Callable[..., Any]) -> CheckResult:
         function: your implementation.
 
     Returns:
-        The :class:`CheckResult`; it prints itself.
+        The :class:`CheckResult`; it prints itself. Inside the grader's sandbox, where the
+        cases are not available, it prints that the grader checks the exercise and returns
+        None.
 
     Examples:
         >>> import numpy as np
@@ -168,6 +170,10 @@ def check(exercise_id: str, function: Callable[..., Any]) -> CheckResult:
         >>> result.all_passed
         True
     """
-    result = run_check(exercise_id, function)
+    try:
+        result = run_check(exercise_id, function)
+    except ModuleNotFoundError:
+        print(f"Exercise {exercise_id}: the grader checks this exercise.")
+        return None
     print(result.report())
     return result

@@ -1,26 +1,62 @@
-"""The autograder: ``python -m xent grade SUBMISSION.ipynb [--json]``.
+"""The grader (trusted side): ``python -m xent grade SUBMISSIONS... [--jobs N] [--out DIR]``.
 
-The submission runs in a fresh Python process (``xent.coursework._harness``), never in the
-grader's own. Each cell and each exercise check has a time limit; a cell that crashes the
-whole process is skipped on a restart, so a broken, slow or hostile exercise costs only its
-own points. The exercises graded are those registered for the chapter, whatever the
-submission still contains: a deleted check cell scores 0, it does not vanish from the table.
+The student's code never runs in this process. For each submission the grader:
+
+1. reads the notebook as data and decides which chapter it is (``--chapter``, then the
+   notebook's metadata, then the exercise ids its check calls name, then the file name);
+2. draws the hidden cases of every exercise of that chapter from a per-submission seed (in the
+   report, so a grade can be reproduced with ``--seed``), and computes every expected value
+   here;
+3. sends only the inputs, as plain data, to :mod:`xent.coursework.runner`, which executes the
+   notebook in a sandbox (:mod:`xent.coursework.sandbox`) where the chapter's forbidden
+   functions raise, and writes back what the student's functions returned;
+4. compares, here: partial credit by case, never more than an exercise's points; a duplicated
+   result voids its exercise; a failed hidden case is named by its category only;
+5. checks that the installed package is unchanged (hash); a change is reported as tampering.
+
+Any input yields a row: an unreadable file, a notebook of the wrong shape, a file of no known
+chapter each get a row with the reason; a failure of the grader's own machinery is reported
+as "not graded: grader error", never as a zero for the student.
 """
 
 from __future__ import annotations
 
+import csv
+import glob
+import hashlib
+import io
 import json
 import os
+import re
 import secrets
-import subprocess
-import sys
+import tempfile
+import threading
 import time
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from xent.coursework import notebooks
-from xent.coursework._registry import EXERCISES
+import numpy as np
+
+from xent.coursework import registry, sandbox, wire
+from xent.coursework.compare import label, same, show
+from xent.coursework.registry import Case, Exercise
+
+CHECK_CALL = re.compile(r"""check\(\s*["'](?P<id>\d+\.\d+)["']\s*,\s*(?P<function>\w+)""")
+
+
+# --- reports -----------------------------------------------------------------------------------
+
+
+@dataclass
+class CaseOutcome:
+    kind: str
+    """``"visible"`` or ``"hidden"``."""
+    passed: bool
+    message: str
+    """For a hidden case, its category only; for a visible one, the call and the values."""
 
 
 @dataclass
@@ -32,205 +68,596 @@ class ExerciseScore:
     passed_cases: int
     total_cases: int
     message: str
+    cases: list[CaseOutcome] = field(default_factory=list)
 
 
 @dataclass
 class Report:
     notebook: str
+    student: str
     chapter: str
-    exercises: list[ExerciseScore]
-    seconds: float
+    status: str
+    """``graded``, ``invalid`` (the file could not be graded: see reason), ``grader-error``,
+    ``tampered`` (the submission changed the installed package: scored 0) or ``missing``."""
+    reason: str = ""
+    seed: int | None = None
+    exercises: list[ExerciseScore] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    sandbox: str = ""
+    seconds: float = 0.0
 
     @property
     def total(self) -> float:
-        return sum(e.points for e in self.exercises)
+        return round(sum(e.points for e in self.exercises), 2)
 
     @property
     def max_total(self) -> int:
         return sum(e.max_points for e in self.exercises)
 
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.update(total=self.total, max_total=self.max_total, seconds=round(self.seconds, 2))
+        return data
+
     def as_json(self) -> str:
-        data = {
-            "notebook": self.notebook,
-            "chapter": self.chapter,
-            "total": self.total,
-            "max_total": self.max_total,
-            "seconds": round(self.seconds, 2),
-            "exercises": [asdict(e) for e in self.exercises],
-        }
-        return json.dumps(data, indent=2)
+        return json.dumps(self.as_dict(), indent=2)
 
     def table(self) -> str:
-        rows = [("exercise", "points", "cases", "message")]
-        for e in self.exercises:
-            rows.append(
-                (
-                    e.id,
-                    f"{e.points:g}/{e.max_points}",
-                    f"{e.passed_cases}/{e.total_cases}",
-                    e.message,
-                )
-            )
-        widths = [max(len(r[i]) for r in rows) for i in range(3)]
-        lines = [f"Grading {self.notebook} (chapter {self.chapter})", ""]
-        for number, row in enumerate(rows):
-            lines.append(
-                "  ".join(c.ljust(w) for c, w in zip(row[:3], widths, strict=True)) + "  " + row[3]
-            )
-            if number == 0:
-                lines.append("  ".join("-" * w for w in widths) + "  " + "-" * 7)
-        lines += ["", f"Total: {self.total:g} / {self.max_total} points ({self.seconds:.1f} s)"]
+        heading = f"Grading {self.notebook} (chapter {self.chapter or '?'})"
+        if self.student:
+            heading += f", student {self.student}"
+        lines = [heading]
+        if self.status not in ("graded",):
+            lines.append(f"NOT GRADED ({self.status}): {self.reason}")
+        if self.exercises:
+            rows = [("exercise", "points", "cases", "message")]
+            rows += [(e.id, f"{e.points:g}/{e.max_points}", f"{e.passed_cases}/{e.total_cases}",
+                      e.message) for e in self.exercises]
+            widths = [max(len(r[i]) for r in rows) for i in range(3)]
+            lines.append("")
+            for number, row in enumerate(rows):
+                lines.append("  ".join(c.ljust(w) for c, w in zip(row[:3], widths, strict=True))
+                             + "  " + row[3])
+                if number == 0:
+                    lines.append("  ".join("-" * w for w in widths) + "  " + "-" * 7)
+        lines += [f"  note: {note}" for note in self.notes]
+        lines += ["", f"Total: {self.total:g} / {self.max_total} points "
+                      f"(seed {self.seed}, {self.seconds:.1f} s)"]
         return "\n".join(lines)
 
+    def feedback(self) -> str:
+        """Markdown feedback for the student: per exercise, what passed, what to look at."""
+        out = [f"# Chapter {self.chapter}: {self.total:g} / {self.max_total} points", ""]
+        if self.status != "graded":
+            out += [f"**Not graded ({self.status}):** {self.reason}", ""]
+        for e in self.exercises:
+            out.append(f"## Exercise {e.id}: {e.title} — {e.points:g} / {e.max_points}")
+            out.append("")
+            out.append(f"{e.passed_cases} of {e.total_cases} cases pass. {e.message}")
+            failed = [c for c in e.cases if not c.passed]
+            if failed:
+                out.append("")
+                out += [f"- {c.kind}: {c.message}" for c in failed]
+            out.append("")
+        out += [f"> {note}" for note in self.notes]
+        return "\n".join(out).rstrip() + "\n"
 
-def _chapter(path: Path, found: dict[str, str]) -> str:
-    number = notebooks.chapter_number(path)
-    if number:
-        return number
-    if found:
-        return next(iter(found)).split(".")[0]
-    raise ValueError(f"cannot tell which chapter {path.name} is (name it NN_slug.ipynb)")
+
+# --- reading a submission ----------------------------------------------------------------------
 
 
-def _cells(notebook: dict[str, Any]) -> list[dict[str, Any]]:
-    cells: list[dict[str, Any]] = []
-    for cell in notebook.get("cells", []):
+class Invalid(Exception):
+    """The submission cannot be graded; the message says why (shown in its row)."""
+
+
+def read_notebook(path: Path) -> dict[str, Any]:
+    """The notebook as data, or :class:`Invalid` with a reason a person understands."""
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise Invalid(f"cannot read the file: {error.strerror or error}") from None
+    if not raw.strip():
+        raise Invalid("the file is empty")
+    if len(raw) > 50 * 2**20:
+        raise Invalid("the file is larger than 50 MB")
+    try:
+        notebook = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise Invalid("not a notebook: the file is not valid JSON") from None
+    if not isinstance(notebook, dict):
+        raise Invalid(f"not a notebook: the JSON is a {type(notebook).__name__}, not an object")
+    if notebook.get("nbformat") == 3 or "worksheets" in notebook:
+        try:
+            import nbformat
+
+            converted = nbformat.convert(nbformat.from_dict(notebook), 4)
+            notebook = dict(json.loads(nbformat.writes(converted)))
+        except Exception as error:  # noqa: BLE001
+            raise Invalid(f"an nbformat 3 notebook that cannot be converted: {error}") from None
+    cells = notebook.get("cells")
+    if not isinstance(cells, list) or not all(isinstance(c, dict) for c in cells):
+        raise Invalid("not a notebook: 'cells' is not a list of cells")
+    return dict(notebook)
+
+
+def code_cells(notebook: dict[str, Any]) -> list[str]:
+    """The source of every code cell, in order."""
+    sources = []
+    for cell in notebook["cells"]:
         if cell.get("cell_type") != "code":
             continue
-        text = notebooks.source(cell)
-        checks = list(notebooks.CHECK_CALL.finditer(text))
-        if checks and "solution" not in notebooks.tags(cell):
-            for match in checks:
-                cells.append(
-                    {"kind": "check", "exercise": match["id"], "function": match["function"]}
-                )
-        else:
-            cells.append({"kind": "code", "source": text})
-    return cells
+        text = cell.get("source", "")
+        if isinstance(text, list):
+            text = "".join(t for t in text if isinstance(t, str))
+        if isinstance(text, str):
+            sources.append(text)
+    return sources
 
 
-def _run(
-    cells: list[dict[str, Any]], exercise_timeout: int, deadline: float
-) -> dict[str, dict[str, Any]]:
-    """Run the harness, restarting it past any cell that kills it or hangs; results by id."""
-    results: dict[str, dict[str, Any]] = {}
-    skip: set[int] = set()
-    environment = dict(os.environ, MPLBACKEND="Agg", PYTHONUNBUFFERED="1")
-    while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            return results
-        token = secrets.token_hex(16)
-        job = {
-            "cells": cells,
-            "skip": sorted(skip),
-            "token": token,
-            "exercise_timeout": exercise_timeout,
-        }
-        current = -1
-        done = False
+def check_calls(sources: Iterable[str]) -> dict[str, str]:
+    """Exercise id -> the function name a check call passes; comments and strings ignored."""
+    import ast
+
+    found: dict[str, str] = {}
+    for text in sources:
         try:
-            completed = subprocess.run(
-                [sys.executable, "-m", "xent.coursework._harness"],
-                input=json.dumps(job),
-                capture_output=True,
-                text=True,
-                timeout=remaining,
-                env=environment,
-                check=False,
-            )
-            output = completed.stdout
-        except subprocess.TimeoutExpired as expired:
-            raw = expired.stdout or b""
-            output = raw.decode(errors="replace") if isinstance(raw, bytes) else raw
-        for line in output.splitlines():
-            if not line.startswith(token + " "):
-                continue
-            _, kind, payload = line.split(" ", 2)
-            value = json.loads(payload)
-            if kind == "cell":
-                current = int(value)
-            elif kind == "result":
-                results.setdefault(value["id"], value)
-            elif kind == "done":
-                done = True
-        if done or current < 0:
-            return results
-        skip.add(current)
-        if cells[current]["kind"] == "check":
-            results.setdefault(
-                cells[current]["exercise"],
-                {"id": cells[current]["exercise"], "error": "the check crashed or hung"},
-            )
+            tree = ast.parse(_without_magics(text))
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", getattr(node.func, "attr", "")) == "check"
+                and len(node.args) >= 2
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+                and isinstance(node.args[1], ast.Name)
+            ):
+                found.setdefault(node.args[0].value, node.args[1].id)
+    return found
 
 
-def grade(path: str | Path, *, timeout: float = 300.0, exercise_timeout: int = 60) -> Report:
-    """Grade one submitted notebook; see the module docstring."""
-    from xent.coursework import exercises  # noqa: F401  (registers the exercises)
+def _without_magics(text: str) -> str:
+    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line
+                     for line in text.splitlines())
 
-    start = time.monotonic()
-    path = Path(path)
-    try:
-        notebook = notebooks.load(path)
-    except (OSError, ValueError) as error:
-        notebook = {"cells": []}
-        unreadable = f"unreadable notebook: {error}"
-    else:
-        unreadable = ""
-    found = notebooks.checks(notebook)
-    chapter = _chapter(path, found)
-    expected = sorted(
-        (e for e in EXERCISES.values() if e.id.split(".")[0] == chapter),
-        key=lambda e: [int(part) for part in e.id.split(".")],
+
+def chapter_of(path: Path, notebook: dict[str, Any], calls: dict[str, str],
+               override: str | None) -> str:
+    """Which chapter a submission is, or :class:`Invalid` naming what was tried."""
+    known = registry.chapters()
+    if override is not None:
+        chapter = str(int(override))
+        if chapter not in known:
+            raise Invalid(f"--chapter {override}: no chapter with coding exercises has that number")
+        return chapter
+    metadata = notebook.get("metadata")
+    if isinstance(metadata, dict):
+        recorded = metadata.get("xent")
+        if isinstance(recorded, dict) and str(recorded.get("chapter", "")) in known:
+            return str(recorded["chapter"])
+    from_calls = [eid.split(".")[0] for eid in calls if eid.split(".")[0] in known]
+    if from_calls:
+        return max(set(from_calls), key=from_calls.count)
+    numbers = [str(int(n)) for n in re.findall(r"(?<![0-9])([0-9]{1,2})_[A-Za-z]", path.name)]
+    candidates = [n for n in numbers if n in known]
+    if len(set(candidates)) == 1:
+        return candidates[0]
+    raise Invalid(
+        "cannot tell which chapter this is (no xent metadata, no check call, and the file "
+        f"name {path.name!r} names no chapter with coding exercises); pass --chapter N"
     )
-    cells = _cells(notebook)
-    recorded = notebook.get("metadata", {}).get("xent", {}).get("exercises", {})
-    present = {c["exercise"] for c in cells if c["kind"] == "check"}
-    for exercise in expected:
-        name = recorded.get(exercise.id) or found.get(exercise.id)
-        if exercise.id not in present and name:
-            cells.append({"kind": "check", "exercise": exercise.id, "function": name})
-    results = _run(cells, exercise_timeout, start + timeout) if cells else {}
 
-    scores = []
-    for exercise in expected:
-        result = results.get(exercise.id)
-        total_cases = len(exercise.cases())
-        if result is None:
-            message = unreadable or "no check ran (check and function missing, or out of time)"
-            scores.append(
-                ExerciseScore(
-                    exercise.id, exercise.title, 0.0, exercise.points, 0, total_cases, message
-                )
+
+# --- the cases ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _Issued:
+    key: str
+    exercise: Exercise
+    case: Case
+    kind: str
+    expected: Any
+    error: str = ""
+
+
+def _issue(exercises: Sequence[Exercise], seed: int) -> list[_Issued]:
+    issued = []
+    for number, exercise in enumerate(exercises):
+        drawn = [("visible", c) for c in exercise.cases()] + [
+            ("hidden", c) for c in exercise.hidden_cases(seed + 7919 * number)
+        ]
+        for kind, case in drawn:
+            error = ""
+            expected: Any = None
+            if case.raises is None:
+                try:
+                    with np.errstate(all="ignore"):
+                        expected = case.expected()
+                except Exception as failure:  # noqa: BLE001
+                    error = f"{type(failure).__name__}: {failure}"
+            issued.append(_Issued(secrets.token_hex(8), exercise, case, kind, expected, error))
+    return issued
+
+
+def _subclass_names(cls: type[BaseException]) -> set[str]:
+    names = {cls.__name__}
+    for sub in cls.__subclasses__():
+        names |= _subclass_names(sub)
+    return names
+
+
+def _judge(item: _Issued, record: dict[str, Any] | None) -> CaseOutcome:
+    case, exercise = item.case, item.exercise
+    where = f"hidden: {case.category}" if item.kind == "hidden" else f"{label(case)}"
+    hint = f" Hint: {case.hint}" if case.hint else ""
+    if record is None:
+        return CaseOutcome(item.kind, False, f"{where}: no result (timed out or crashed)")
+    if "missing" in record:
+        return CaseOutcome(item.kind, False,
+                           f"{where}: no function named {record['missing']!r} was defined")
+    if "raised" in record:
+        name = str(record.get("raised"))
+        if case.raises is not None and name in _subclass_names(case.raises):
+            return CaseOutcome(item.kind, True, f"{where}: raised {name}")
+        message = str(record.get("message", ""))[:200]
+        if name == "ForbiddenFunctionError":
+            return CaseOutcome(item.kind, False, f"{where}: {message}")
+        return CaseOutcome(item.kind, False, f"{where}: raised {name}: {message}.{hint}")
+    if "value" not in record:
+        return CaseOutcome(item.kind, False, f"{where}: returned something that is not data")
+    try:
+        got = wire.decode(record["value"])
+    except (wire.WireError, TypeError, ValueError):
+        return CaseOutcome(item.kind, False, f"{where}: returned something that is not data")
+    if case.raises is not None:
+        return CaseOutcome(item.kind, False,
+                           f"{where}: returned a value; expected it to raise "
+                           f"{case.raises.__name__}.{hint}")
+    if same(got, item.expected, exercise.rtol, exercise.atol):
+        return CaseOutcome(item.kind, True, f"{where}: pass")
+    if item.kind == "hidden":
+        return CaseOutcome(item.kind, False, f"{where}: wrong value.{hint}")
+    return CaseOutcome(item.kind, False,
+                       f"{where}: returned {show(got)}; expected {show(item.expected)}.{hint}")
+
+
+def _read_results(path: Path, keys: set[str]) -> tuple[dict[str, dict[str, Any]], set[str], int]:
+    """Results by key, keys that came twice, and the number of lines that were not ours."""
+    results: dict[str, dict[str, Any]] = {}
+    duplicated: set[str] = set()
+    foreign = 0
+    try:
+        size = path.stat().st_size
+        if size > wire.MAX_BYTES:
+            return {}, set(), 1
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return {}, set(), 0
+    for line in lines:
+        try:
+            record = json.loads(line)
+        except (ValueError, RecursionError):
+            foreign += 1
+            continue
+        if not isinstance(record, dict) or record.get("key") not in keys:
+            foreign += 1
+            continue
+        if record.get("start"):
+            continue
+        key = record["key"]
+        if key in results:
+            duplicated.add(key)
+        results[key] = record
+    return results, duplicated, foreign
+
+
+# --- grading -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Settings:
+    timeout: float = 300.0
+    """Seconds for a whole submission."""
+    exercise_timeout: int = 60
+    """Seconds for one cell, or for one exercise's cases."""
+    limits: sandbox.Limits = field(default_factory=sandbox.Limits)
+    chapter: str | None = None
+    seed: int | None = None
+    """Base seed; each submission's seed is derived from it and the file name."""
+    require_sandbox: bool = False
+
+
+class Grader:
+    """Grades submissions; one per batch (it caches each chapter's restricted package)."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or Settings()
+        self.sandbox = sandbox.detect(allow_fallback=not self.settings.require_sandbox)
+        self._work = tempfile.TemporaryDirectory(prefix="xent-grade-")
+        self._shadows: dict[str, tuple[Path, dict[Path, Path]]] = {}
+        self._lock = threading.Lock()
+        self._digest = sandbox.package_digest()
+        self._tampered = False
+
+    def close(self) -> None:
+        self._work.cleanup()
+
+    def __enter__(self) -> Grader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _shadow(self, chapter: str, exercises: Sequence[Exercise]) -> tuple[Path, dict[Path, Path]]:
+        with self._lock:
+            if chapter not in self._shadows:
+                forbidden: dict[str, str] = {}
+                for exercise in exercises:
+                    for name in exercise.forbidden:
+                        users = [e.id for e in exercises if name in e.forbidden]
+                        forbidden[name] = (
+                            f"{name} is not allowed in exercise{'s' if len(users) > 1 else ''} "
+                            f"{', '.join(users)}; write it with numpy"
+                        )
+                directory = Path(self._work.name) / f"shadow-{chapter}"
+                directory.mkdir()
+                others = sandbox.shadow(directory, forbidden)
+                import compileall
+
+                compileall.compile_dir(str(directory / "xent"), quiet=2)
+                self._shadows[chapter] = (directory, others)
+            return self._shadows[chapter]
+
+    def seed_for(self, path: Path) -> int:
+        if self.settings.seed is None:
+            return secrets.randbits(48)
+        digest = hashlib.sha256(f"{self.settings.seed}:{path.name}".encode()).digest()
+        return int.from_bytes(digest[:6], "big")
+
+    def grade(self, path: str | Path, student: str = "") -> Report:
+        """Grade one submission; never raises for anything the submission holds."""
+        path = Path(path)
+        start = time.monotonic()
+        report = Report(str(path), student, "", "graded", sandbox=self.sandbox.kind)
+        try:
+            self._grade(path, report)
+        except Invalid as invalid:
+            report.status, report.reason = "invalid", str(invalid)
+        except Exception as error:  # noqa: BLE001  (the grader's own failure, not the student's)
+            report.status = "grader-error"
+            report.reason = f"not graded: grader error: {type(error).__name__}: {error}"
+            for e in report.exercises:
+                e.points = 0.0
+        report.seconds = time.monotonic() - start
+        return report
+
+    def _grade(self, path: Path, report: Report) -> None:
+        notebook = read_notebook(path)
+        sources = code_cells(notebook)
+        calls = check_calls(sources)
+        chapter = chapter_of(path, notebook, calls, self.settings.chapter)
+        report.chapter = chapter
+        exercises = registry.for_chapter(chapter)
+        seed = self.seed_for(path)
+        report.seed = seed
+        issued = _issue(exercises, seed)
+        if self._tampered:
+            raise RuntimeError("the installed package changed during this batch; reinstall it")
+        shadow_dir, others = self._shadow(chapter, exercises)
+
+        with tempfile.TemporaryDirectory(prefix="sub-", dir=self._work.name) as folder:
+            work = Path(folder)
+            os.chmod(work, 0o777)
+            _write_submission(work / "submission.ipynb", sources)
+            functions = {
+                e.id: list(dict.fromkeys([e.function] + ([calls[e.id]] if e.id in calls else [])))
+                for e in exercises
+            }
+            job = {
+                "functions": functions,
+                "cases": [
+                    {"key": i.key, "exercise": i.exercise.id,
+                     "args": wire.encode(tuple(i.case.args))["$t"],
+                     "kwargs": wire.encode(dict(i.case.kwargs))}
+                    for i in issued if not i.error
+                ],
+                "cell_timeout": self.settings.exercise_timeout,
+                "exercise_timeout": self.settings.exercise_timeout,
+                "wall_seconds": self.settings.timeout,
+            }
+            (work / "job.json").write_text(json.dumps(job), encoding="utf-8")
+            for name in ("results.jsonl", "status.json"):
+                (work / name).touch()
+                os.chmod(work / name, 0o666)
+            limits = self.settings.limits
+            completed = sandbox.run(
+                [_python(), "-m", "xent.coursework.runner"], work, sandbox=self.sandbox,
+                limits=sandbox.Limits(
+                    wall_seconds=self.settings.timeout + 30, cpu_seconds=limits.cpu_seconds,
+                    memory_bytes=limits.memory_bytes, processes=limits.processes,
+                    file_bytes=limits.file_bytes, open_files=limits.open_files,
+                ),
+                shadow_dir=shadow_dir, others=others,
             )
-        elif "error" in result:
-            scores.append(
-                ExerciseScore(
-                    exercise.id,
-                    exercise.title,
-                    0.0,
-                    exercise.points,
-                    0,
-                    total_cases,
-                    result["error"],
-                )
+            status = _status(work / "status.json")
+            results, duplicated, foreign = _read_results(
+                work / "results.jsonl", {i.key for i in issued})
+
+        if sandbox.package_digest() != self._digest:
+            self._tampered = True
+            if self.sandbox.kind == "bubblewrap":
+                # Read-only inside the sandbox: the change came from outside, not from this
+                # submission, and no grade after it can be trusted.
+                raise RuntimeError("the installed xent package changed during grading "
+                                   "(not by this submission); reinstall it and grade again")
+            report.status = "tampered"
+            report.reason = "the installed xent package changed while this submission ran"
+        stage = status.get("stage")
+        if stage not in ("kernel", "executed", "graded"):
+            raise RuntimeError(
+                "the runner did not start a kernel "
+                f"(exit {completed.returncode}; {completed.stderr.strip()[-600:]})"
             )
-        else:
-            if result["flagged"]:
-                message = "FLAGGED: " + result["flagged"]
-            elif result["score"]:
-                message = "all cases pass"
+        notes = status.get("notes")
+        if isinstance(notes, list):
+            report.notes += [str(n)[:200] for n in notes[:20]]
+        if completed.timed_out:
+            report.notes.append(f"stopped after {self.settings.timeout:g} s (the time limit)")
+        if foreign:
+            report.notes.append(f"{foreign} result line(s) the grader did not ask for: ignored")
+
+        for exercise in exercises:
+            mine = [i for i in issued if i.exercise.id == exercise.id]
+            broken = [i for i in mine if i.error]
+            if broken:
+                raise RuntimeError(
+                    f"exercise {exercise.id}: a reference failed ({broken[0].error})")
+            outcomes = [_judge(i, results.get(i.key)) for i in mine]
+            passed = sum(o.passed for o in outcomes)
+            total = len(outcomes)
+            if any(i.key in duplicated for i in mine):
+                message = "VOID: the results of this exercise were written more than once"
+                points = 0.0
+            elif report.status == "tampered":
+                message = "FLAGGED: the installed package was changed"
+                points = 0.0
             else:
-                message = result["first_failure"]
-            scores.append(
-                ExerciseScore(
-                    exercise.id,
-                    exercise.title,
-                    float(result["score"]),
-                    exercise.points,
-                    int(result["passed"]),
-                    int(result["total"]),
-                    message,
-                )
-            )
-    return Report(str(path), chapter, scores, time.monotonic() - start)
+                points = round(exercise.points * passed / total, 2) if total else 0.0
+                points = min(points, float(exercise.points))
+                failures = [o.message for o in outcomes if not o.passed]
+                message = "all cases pass" if not failures else failures[0]
+            report.exercises.append(ExerciseScore(
+                exercise.id, exercise.title, points, exercise.points, passed, total, message,
+                outcomes))
+
+
+def _python() -> str:
+    import sys
+
+    return sys.executable
+
+
+def _status(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8")[:100_000])
+    except (OSError, ValueError, RecursionError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _write_submission(path: Path, sources: Sequence[str]) -> None:
+    """A fresh notebook holding only the submission's code (no outputs, no metadata)."""
+    cells: list[dict[str, Any]] = [
+        {"cell_type": "code", "metadata": {}, "source": text, "outputs": [],
+         "execution_count": None, "id": f"c{number}"}
+        for number, text in enumerate(sources)
+    ]
+    notebook = {
+        "cells": cells, "nbformat": 4, "nbformat_minor": 5,
+        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                    "language": "python"}},
+    }
+    path.write_text(json.dumps(notebook), encoding="utf-8")
+    os.chmod(path, 0o644)
+
+
+# --- batches -----------------------------------------------------------------------------------
+
+
+def expand(inputs: Sequence[str]) -> list[Path]:
+    """Files, folders (every ``.ipynb`` below) and globs, in order, without repeats."""
+    found: list[Path] = []
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir():
+            found += sorted(p for p in path.rglob("*.ipynb")
+                            if ".ipynb_checkpoints" not in p.parts)
+        elif not path.exists() and glob.has_magic(item):
+            found += sorted(Path(p) for p in glob.glob(item, recursive=True))
+        else:
+            found.append(path)
+    return list(dict.fromkeys(found))
+
+
+_CHAPTER_STEM = re.compile(r"^\d{1,2}_[A-Za-z]")
+
+
+def student_id(path: Path, pattern: str | None = None) -> str:
+    """The student a file belongs to.
+
+    With ``pattern`` (a regular expression with a group named ``student``), the group's match
+    in the file name. Otherwise: the file name up to its first ``_``
+    (``alice_01_entropy.ipynb`` -> ``alice``; ``4711_01_entropy.ipynb`` -> ``4711``), or, for a
+    file named like a chapter (``01_entropy.ipynb``), the folder that holds it
+    (``submissions/alice/01_entropy.ipynb`` -> ``alice``).
+    """
+    if pattern:
+        match = re.search(pattern, path.name)
+        return match["student"] if match and match.groupdict().get("student") else path.stem
+    if _CHAPTER_STEM.match(path.name) or "_" not in path.stem:
+        return path.parent.name if _CHAPTER_STEM.match(path.name) else path.stem
+    return path.stem.split("_", 1)[0]
+
+
+def read_roster(path: Path) -> dict[str, str]:
+    """A roster CSV with columns ``student`` and ``file`` (a file name): file name -> student."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    if rows and not {"student", "file"} <= set(rows[0]):
+        raise ValueError(f"{path}: the roster needs the columns 'student' and 'file'")
+    return {Path(row["file"]).name: row["student"] for row in rows}
+
+
+def grade_batch(
+    inputs: Sequence[str], *, settings: Settings | None = None, jobs: int = 1,
+    roster: dict[str, str] | None = None, id_pattern: str | None = None,
+) -> tuple[list[Report], list[str]]:
+    """Grade every submission named by ``inputs``; returns the reports and sandbox warnings."""
+    paths = expand(inputs)
+    with Grader(settings) as grader:
+        def one(path: Path) -> Report:
+            student = (roster or {}).get(path.name) or student_id(path, id_pattern)
+            return grader.grade(path, student)
+
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            reports = list(pool.map(one, paths))
+        warnings = list(grader.sandbox.warnings)
+    if roster:
+        seen = {r.student for r in reports}
+        for file, student in roster.items():
+            if student not in seen:
+                reports.append(Report(file, student, "", "missing", "no submission"))
+    return reports, warnings
+
+
+def write_outputs(reports: Sequence[Report], out: Path) -> None:
+    """``gradebook.csv``, ``grades.json`` and ``feedback/<student>_<file>.md`` under ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    exercise_ids = sorted({e.id for r in reports for e in r.exercises},
+                          key=lambda i: [int(p) for p in i.split(".")])
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["student", "file", "chapter", "status", "score", "max_score",
+                     *[f"exercise {i}" for i in exercise_ids], "seed", "reason"])
+    for r in reports:
+        by_id = {e.id: e.points for e in r.exercises}
+        writer.writerow([r.student, r.notebook, r.chapter, r.status, f"{r.total:g}",
+                         r.max_total, *[f"{by_id[i]:g}" if i in by_id else "" for i in
+                                        exercise_ids], r.seed if r.seed is not None else "",
+                         r.reason])
+    (out / "gradebook.csv").write_text(buffer.getvalue(), encoding="utf-8")
+    (out / "grades.json").write_text(
+        json.dumps([r.as_dict() for r in reports], indent=2), encoding="utf-8")
+    feedback = out / "feedback"
+    feedback.mkdir(exist_ok=True)
+    for r in reports:
+        name = re.sub(r"[^A-Za-z0-9._-]+", "_", f"{r.student}_{Path(r.notebook).stem}")
+        (feedback / f"{name}.md").write_text(r.feedback(), encoding="utf-8")
+
+
+def grade(path: str | Path, **options: Any) -> Report:
+    """Grade one submission with the given :class:`Settings` fields; returns its report."""
+    with Grader(Settings(**options)) as grader:
+        return grader.grade(Path(path))

@@ -110,7 +110,8 @@ def _surprisal_hidden(rng: np.random.Generator) -> list[Case]:
 def _random_distribution(rng: np.random.Generator, size: int, zeros: int = 0) -> np.ndarray:
     weights = rng.gamma(0.7, size=size)
     weights[rng.choice(size, size=zeros, replace=False)] = 0.0
-    return weights / weights.sum()
+    distribution: np.ndarray = weights / weights.sum()
+    return distribution
 
 
 @hidden("1.5")

@@ -1,0 +1,195 @@
+"""The untrusted side of grading: runs inside the sandbox, with the student's code.
+
+``python -m xent.coursework.runner`` reads ``job.json`` from the current folder (the
+submission's own temporary folder), executes ``submission.ipynb`` in a Jupyter kernel with
+nbclient (a time limit per cell; a cell that hangs is interrupted, and if the kernel does not
+answer, it is restarted and the hung cell skipped), then calls the student's functions on the
+inputs the grader sent and writes what they returned to ``results.jsonl`` as plain data
+(:mod:`xent.coursework.wire`).
+
+Nothing here decides a score, and nothing here knows an expected value: the student's code
+runs in this process tree, so everything it writes is treated by the grader as untrusted data.
+``status.json`` says how far the runner got, so that a failure of the grader's own machinery
+(before any student code ran) is reported as a grader error, never as a zero.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+#: Runs in the kernel, in the student's namespace: calls each function on each case.
+_CALLER = r'''
+def __xent_call_cases(__path_in, __path_out, __done, __exercise):
+    import json, warnings
+    import numpy
+    from xent.coursework import wire
+    job = json.loads(open(__path_in, encoding="utf-8").read())
+    namespace = globals()
+    out = open(__path_out, "a", encoding="utf-8")
+
+    def write(record):
+        out.write(json.dumps(record) + "\n")
+        out.flush()
+
+    for case in job["cases"]:
+        key = case["key"]
+        if key in __done or case["exercise"] != __exercise:
+            continue
+        write({"key": key, "start": True})
+        function = None
+        for name in job["functions"][case["exercise"]]:
+            candidate = namespace.get(name)
+            if callable(candidate):
+                function = candidate
+                break
+        if function is None:
+            write({"key": key, "missing": job["functions"][case["exercise"]][0]})
+            continue
+        try:
+            args = wire.decode(case["args"], functions=True)
+            kwargs = wire.decode(case["kwargs"], functions=True)
+            with numpy.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                value = function(*args, **kwargs)
+        except KeyboardInterrupt:
+            raise
+        except BaseException as error:
+            write({"key": key, "raised": type(error).__name__, "message": str(error)[:300]})
+            continue
+        try:
+            encoded = wire.encode(value)
+        except Exception:
+            try:
+                encoded = wire.encode(numpy.asarray(value, dtype=numpy.float64))
+            except Exception:
+                write({"key": key, "unreadable": type(value).__name__})
+                continue
+        write({"key": key, "value": encoded})
+    out.close()
+'''
+
+
+def _status(stage: str, **details: Any) -> None:
+    Path("status.json").write_text(json.dumps({"stage": stage, **details}), encoding="utf-8")
+
+
+def _done_keys() -> set[str]:
+    """Cases with a result, and cases that started and never finished (they hung: not retried)."""
+    seen: set[str] = set()
+    try:
+        lines = Path("results.jsonl").read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return seen
+    for line in lines:
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict) and isinstance(record.get("key"), str):
+            seen.add(record["key"])
+    return seen
+
+
+def main() -> int:
+    job = json.loads(Path("job.json").read_text(encoding="utf-8"))
+    _status("starting")
+    import nbformat
+    from nbclient import NotebookClient
+
+    notebook = nbformat.read("submission.ipynb", as_version=4)
+    cells = [c for c in notebook.cells if c.cell_type == "code"]
+    cell_timeout = int(job["cell_timeout"])
+    skipped: list[int] = []
+    notes: list[str] = []
+    deadline = time.monotonic() + float(job["wall_seconds"])
+    kernel_started = False
+
+    for _attempt in range(len(cells) + len(job["cases"]) + 2):
+        client = NotebookClient(
+            nbformat.v4.new_notebook(cells=[]),
+            timeout=cell_timeout,
+            kernel_name="python3",
+            allow_errors=True,
+            interrupt_on_timeout=True,
+            error_on_timeout={"ename": "Timeout", "evalue": "cell timed out", "traceback": []},
+            record_timing=False,
+        )
+        restart = False
+        with client.setup_kernel():
+            if not kernel_started:
+                kernel_started = True
+                _status("kernel", skipped=skipped, notes=notes)
+            for index, cell in enumerate(cells):
+                if index in skipped or time.monotonic() > deadline:
+                    continue
+                if not _run(client, cell, index, cell_timeout):
+                    skipped.append(index)
+                    notes.append(f"code cell {index + 1} hung and ignored interrupts: skipped")
+                    restart = True
+                    break
+                cell.outputs = []
+            if not restart:
+                _status("executed", skipped=skipped, notes=notes)
+                restart = not _call_all(client, job)
+                if restart:
+                    notes.append("a case hung and the kernel ignored interrupts: restarted")
+        if not restart or time.monotonic() > deadline:
+            break
+    _status("graded", skipped=skipped, notes=notes)
+    return 0
+
+
+def _call_all(client: Any, job: dict[str, Any]) -> bool:
+    """Call the student's functions on every case; False when the kernel stopped answering."""
+    import nbformat
+
+    for exercise in job["functions"]:
+        keys = {c["key"] for c in job["cases"] if c["exercise"] == exercise}
+        while keys - _done_keys():
+            before = _done_keys()
+            code = (
+                _CALLER
+                + f"\n__xent_call_cases('job.json', 'results.jsonl', set({sorted(before)!r}), "
+                + f"{exercise!r})\n"
+            )
+            if not _run(client, nbformat.v4.new_code_cell(code), -2, int(job["exercise_timeout"])):
+                return False
+            if _done_keys() == before:
+                break  # no progress (the caller itself was broken by the submission)
+    return True
+
+
+def _run(client: Any, cell: Any, index: int, timeout: int) -> bool:
+    """Execute one cell; False when it timed out and the kernel no longer answers."""
+    from nbclient.exceptions import DeadKernelError
+
+    client.timeout = timeout
+    try:
+        client.execute_cell(cell, index)
+    except DeadKernelError:
+        return False
+    except Exception:  # noqa: BLE001  (a student's broken cell only breaks itself)
+        pass
+    timed_out = any(
+        o.get("output_type") == "error" and o.get("ename") == "Timeout" for o in cell.outputs
+    )
+    if not timed_out:
+        return True
+    # The kernel was interrupted: does it answer now?
+    import nbformat
+
+    probe = nbformat.v4.new_code_cell("pass")
+    client.timeout = 5
+    try:
+        client.execute_cell(probe, -3)
+    except Exception:  # noqa: BLE001
+        return False
+    return not any(o.get("ename") == "Timeout" for o in probe.outputs)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
