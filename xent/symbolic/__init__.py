@@ -23,15 +23,26 @@ re-exported here, so ``from xent.symbolic import gibbs_inequality`` and
 
 - ``xent.symbolic.information``: entropy (chapter 1);
 - ``xent.symbolic.divergences``: cross-entropy and KL divergence (chapters 2-4);
+- ``xent.symbolic.divergences_family``: differential entropy, Pinsker, ``JS <= log 2``
+  (chapter 11);
 - ``xent.symbolic.softmax``: the softmax and log-sum-exp (chapter 5);
 - ``xent.symbolic.gradients``: gradients of cross-entropy (chapters 6-7);
 - ``xent.symbolic.variants``: label smoothing and the focal loss (chapter 9).
+- ``xent.symbolic.distillation``: knowledge distillation and InfoNCE (chapter 13).
 """
 
 from __future__ import annotations
 
 from xent.symbolic._common import (
     to_numpy,
+)
+from xent.symbolic.distillation import (
+    DistillationGradient,
+    GaussianCritic,
+    InfoNCEGradient,
+    distillation_gradient,
+    gaussian_critic,
+    info_nce_gradient,
 )
 from xent.symbolic.divergences import (
     BernoulliKL,
@@ -43,6 +54,14 @@ from xent.symbolic.divergences import (
     cross_entropy_decomposition_general,
     gaussian_kl,
     gibbs_inequality,
+)
+from xent.symbolic.divergences_family import (
+    BinaryPinsker,
+    GaussianDifferentialEntropy,
+    JensenShannonBound,
+    binary_pinsker,
+    gaussian_differential_entropy,
+    jensen_shannon_bound,
 )
 from xent.symbolic.gradients import (
     BinaryCrossEntropyGradient,
@@ -88,13 +107,19 @@ __all__ = [
     "BernoulliKL",
     "BinaryCrossEntropyGradient",
     "BinaryFocalLossGradient",
+    "BinaryPinsker",
     "CrossEntropyDecomposition",
+    "DistillationGradient",
     "FocalLossGradient",
+    "GaussianDifferentialEntropy",
+    "GaussianCritic",
     "GaussianKL",
     "GeneralMaximumEntropy",
     "GeneralSoftmaxCrossEntropyGradient",
     "GeneralSoftmaxJacobian",
     "GibbsInequality",
+    "JensenShannonBound",
+    "InfoNCEGradient",
     "LabelSmoothingGradient",
     "LogSumExpCurvature",
     "MaximumEntropy",
@@ -107,11 +132,17 @@ __all__ = [
     "bernoulli_kl",
     "binary_cross_entropy_gradient",
     "binary_focal_loss_gradient",
+    "binary_pinsker",
     "cross_entropy_decomposition",
     "cross_entropy_decomposition_general",
+    "distillation_gradient",
     "focal_loss_gradient",
+    "gaussian_differential_entropy",
+    "gaussian_critic",
     "gaussian_kl",
     "gibbs_inequality",
+    "jensen_shannon_bound",
+    "info_nce_gradient",
     "label_smoothing_gradient",
     "logsumexp_curvature",
     "maximum_entropy",
