@@ -11,7 +11,6 @@ adds hidden cases, and compares on its own side.
 from __future__ import annotations
 
 import contextlib
-import copy
 import sys
 import traceback
 from collections.abc import Callable, Iterator, Sequence
@@ -21,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from xent.coursework import families
+from xent.coursework import families, wire
 from xent.coursework.compare import label, same, show
 from xent.coursework.registry import Case, Exercise, get
 
@@ -114,10 +113,11 @@ def _run_case(
     spec: Exercise, number: int, case: Case, function: Callable[..., Any], called: list[str]
 ) -> CaseResult:
     call = f"case {number} {label(case)}"
-    # The reference is computed first, and the student gets copies: a function that writes
-    # into its arguments cannot change what it is compared with.
+    # The reference is computed first, and the student gets copies (as the grader sends
+    # them): a function that writes into its arguments cannot change what it is compared with.
     expected = case.expected() if case.raises is None else None
-    args, kwargs = copy.deepcopy(case.args), copy.deepcopy(case.kwargs)
+    args = wire.decode(wire.encode(tuple(case.args)), functions=True)
+    kwargs = wire.decode(wire.encode(dict(case.kwargs)), functions=True)
     try:
         # Only the student's call is watched: the reference values may use xent freely.
         with np.errstate(all="ignore"), _watch(spec.forbidden) as calls:

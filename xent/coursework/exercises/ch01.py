@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from xent.coursework import families
+from xent.coursework.exercises._shared import distribution
 from xent.coursework.registry import Case, exercise, hidden
 from xent.information import entropy as reference_entropy
 
@@ -107,19 +108,12 @@ def _surprisal_hidden(rng: np.random.Generator) -> list[Case]:
     ]
 
 
-def _random_distribution(rng: np.random.Generator, size: int, zeros: int = 0) -> np.ndarray:
-    weights = rng.gamma(0.7, size=size)
-    weights[rng.choice(size, size=zeros, replace=False)] = 0.0
-    distribution: np.ndarray = weights / weights.sum()
-    return distribution
-
-
 @hidden("1.5")
 def _entropy_hidden(rng: np.random.Generator) -> list[Case]:
-    p = _random_distribution(rng, int(rng.integers(3, 9)))
-    with_zeros = _random_distribution(rng, 8, zeros=3)
-    batch = np.stack([_random_distribution(rng, 5, zeros=int(k)) for k in rng.integers(0, 4, 4)])
-    large = _random_distribution(rng, 10_000, zeros=5000)
+    p = distribution(rng, int(rng.integers(3, 9)))
+    with_zeros = distribution(rng, 8, zeros=3)
+    batch = np.stack([distribution(rng, 5, zeros=int(k)) for k in rng.integers(0, 4, 4)])
+    large = distribution(rng, 10_000, zeros=5000)
     base = float(rng.choice([2.0, 10.0]))
     tiny = np.array([1e-300, 1e-200, 1.0 - 1e-200 - 1e-300])
     return [

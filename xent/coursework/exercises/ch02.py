@@ -9,7 +9,8 @@ import numpy as np
 # flag every submission.
 from xent import information
 from xent.coursework import families
-from xent.coursework.registry import Case, exercise
+from xent.coursework.exercises._shared import distribution
+from xent.coursework.registry import Case, exercise, hidden
 
 #: The prefix code of the chapter, built for q = (1/2, 1/4, 1/8, 1/8).
 _CODE_Q = {"a": "0", "b": "10", "c": "110", "d": "111"}
@@ -115,5 +116,83 @@ def _cross_entropy() -> list[Case]:
             lambda: information.cross_entropy(batch_p, batch_q),
             "for 2-D inputs, sum over the last axis only, one value per row; the second row "
             "also has a 0 log 0 term",
+        ),
+    ]
+
+
+def _random_code(rng: np.random.Generator) -> dict[str, str]:
+    """A random complete prefix code on a, b, c, d (the leaves of a random binary tree)."""
+    shapes = [("0", "10", "110", "111"), ("00", "01", "10", "11"), ("0", "100", "101", "11")]
+    words = list(shapes[int(rng.integers(len(shapes)))])
+    rng.shuffle(words)
+    return dict(zip(_SYMBOLS, words, strict=True))
+
+
+def _code_length(code: dict[str, str], message: list[str] | str) -> float:
+    return float(np.mean([len(code[symbol]) for symbol in message]))
+
+
+@hidden("2.1")
+def _average_code_length_hidden(rng: np.random.Generator) -> list[Case]:
+    code = _random_code(rng)
+    message = [str(s) for s in rng.choice(_SYMBOLS, size=int(rng.integers(5, 60)))]
+    long_message = [str(s) for s in rng.choice(_SYMBOLS, size=5000, p=[0.7, 0.1, 0.1, 0.1])]
+    text = "".join(rng.choice(list("abcd"), size=int(rng.integers(3, 20))))
+    one = [str(rng.choice(_SYMBOLS))]
+    return [
+        Case(
+            (code, message),
+            lambda: _code_length(code, message),
+            "",
+            category="a random code and message",
+        ),
+        Case(
+            (code, long_message),
+            lambda: _code_length(code, long_message),
+            "",
+            category="a long skewed message",
+        ),
+        Case((code, text), lambda: _code_length(code, text), "", category="a message as a string"),
+        Case((code, one), lambda: _code_length(code, one), "", category="a one-symbol message"),
+    ]
+
+
+@hidden("2.2")
+def _cross_entropy_hidden(rng: np.random.Generator) -> list[Case]:
+    k = int(rng.integers(3, 9))
+    p, q = distribution(rng, k), distribution(rng, k)
+    p_zeros, q_zeros = distribution(rng, 6, zeros=2), distribution(rng, 6)
+    q_missing = q.copy()
+    q_missing[int(np.argmax(p))] = 0.0
+    q_missing /= q_missing.sum()
+    batch_p = np.stack([distribution(rng, 5, zeros=1) for _ in range(4)])
+    batch_q = np.stack([distribution(rng, 5) for _ in range(4)])
+    large_p, large_q = distribution(rng, 5000, zeros=1000), distribution(rng, 5000)
+    return [
+        Case((p, q), lambda: information.cross_entropy(p, q), "", category="random p and q"),
+        Case(
+            (p_zeros, q_zeros),
+            lambda: information.cross_entropy(p_zeros, q_zeros),
+            "",
+            category="zeros in p",
+        ),
+        Case((p, q_missing), lambda: np.inf, "", category="q = 0 where p > 0"),
+        Case(
+            (batch_p, batch_q),
+            lambda: information.cross_entropy(batch_p, batch_q),
+            "",
+            category="a batch of rows",
+        ),
+        Case(
+            (large_p, large_q),
+            lambda: information.cross_entropy(large_p, large_q),
+            "",
+            category="large K (5000)",
+        ),
+        Case(
+            (list(map(float, p)), list(map(float, p))),
+            lambda: information.entropy(p),
+            "",
+            category="q = p given as lists",
         ),
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from xent.coursework.registry import Case, exercise
+from xent.coursework.registry import Case, exercise, hidden
 
 _LOSSES = (
     "softmax_cross_entropy",
@@ -103,5 +103,43 @@ def _mse_grad_cases() -> list[Case]:
             lambda: np.zeros(2),
             "huge logits saturate the sigmoid: the gradient is 0, not nan; compute sigma "
             "without overflow (xent.sigmoid does)",
+        ),
+    ]
+
+
+@hidden("4.2")
+def _penalties_hidden(rng: np.random.Generator) -> list[Case]:
+    q = rng.uniform(0.0, 1.0, size=int(rng.integers(3, 8)))
+    grid = rng.uniform(0.0, 1.0, size=(2, 3))
+    tiny = float(10.0 ** -rng.uniform(50, 300))
+    return [
+        Case((q,), lambda: _penalties(q), "", category="a vector of probabilities"),
+        Case((grid,), lambda: _penalties(grid), "", category="a 2-D array keeps its shape"),
+        Case((tiny,), lambda: _penalties(tiny), "", category="a tiny probability"),
+        Case((0.5,), lambda: _penalties(0.5), "", category="the tie q = 1/2"),
+        Case((0.0,), lambda: _penalties(0.0), "", category="q = 0"),
+    ]
+
+
+@hidden("4.3")
+def _mse_grad_hidden(rng: np.random.Generator) -> list[Case]:
+    z = rng.normal(0, 3, size=int(rng.integers(3, 9)))
+    y = rng.uniform(0, 1, size=z.shape)
+    huge = rng.choice([-1.0, 1.0], size=4) * rng.uniform(500, 5000, size=4)
+    labels = rng.integers(0, 2, size=4).astype(float)
+    return [
+        Case((z, y), lambda: _mse_grad(z, y), "", category="random logits and targets"),
+        Case(
+            (huge, labels),
+            lambda: _mse_grad(huge, labels),
+            "",
+            category="huge logits (|z| in the thousands)",
+        ),
+        Case((float(z[0]), 1.0), lambda: _mse_grad(float(z[0]), 1.0), "", category="scalar inputs"),
+        Case(
+            (z.reshape(1, -1), np.zeros((1, z.size))),
+            lambda: _mse_grad(z, np.zeros(z.size)).reshape(1, -1),
+            "",
+            category="a 2-D array keeps its shape",
         ),
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from xent.coursework import families
-from xent.coursework.registry import Case, exercise
+from xent.coursework.registry import Case, exercise, hidden
 
 # The reference values come from xent itself, computed when the check runs (outside the
 # watch for forbidden calls), so no reference implementation is written out here.
@@ -138,4 +138,46 @@ def _log_softmax() -> list[Case]:
             "one row at a time: the maximum and the sum along axis=-1 with keepdims=True",
             label=_BATCH_LABEL,
         ),
+    ]
+
+
+def _hidden_logits(rng: np.random.Generator) -> list[tuple[str, np.ndarray]]:
+    k = int(rng.integers(3, 9))
+    with_inf = rng.normal(size=k)
+    with_inf[int(rng.integers(k))] = -np.inf
+    return [
+        ("random logits", rng.normal(0, 3, size=k)),
+        ("logits of size 1e4", rng.normal(0, 1e4, size=k)),
+        ("very negative logits (-1e4)", -1e4 + rng.normal(size=k)),
+        ("ties", np.full(k, float(rng.normal()))),
+        ("a -inf logit", with_inf),
+        ("large K (10,000)", rng.normal(0, 5, size=10_000)),
+        ("a batch of rows", rng.normal(0, 50, size=(4, k))),
+        ("float32 logits", rng.normal(0, 30, size=k).astype(np.float32)),
+    ]
+
+
+@hidden("5.2")
+def _softmax_hidden(rng: np.random.Generator) -> list[Case]:
+    return [
+        Case((z,), lambda z=z: reference_softmax(np.asarray(z, dtype=np.float64)), "", category=c)
+        for c, z in _hidden_logits(rng)
+    ]
+
+
+@hidden("5.4")
+def _logsumexp_hidden(rng: np.random.Generator) -> list[Case]:
+    return [
+        Case((z,), lambda z=z: reference_logsumexp(np.asarray(z, dtype=np.float64)), "", category=c)
+        for c, z in _hidden_logits(rng)
+    ]
+
+
+@hidden("5.5")
+def _log_softmax_hidden(rng: np.random.Generator) -> list[Case]:
+    return [
+        Case(
+            (z,), lambda z=z: reference_log_softmax(np.asarray(z, dtype=np.float64)), "", category=c
+        )
+        for c, z in _hidden_logits(rng)
     ]

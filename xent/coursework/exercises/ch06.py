@@ -5,21 +5,13 @@ from __future__ import annotations
 import numpy as np
 
 from xent.coursework import families
-from xent.coursework.registry import Case, exercise
+from xent.coursework.exercises._shared import batch
+from xent.coursework.registry import Case, exercise, hidden
+from xent.coursework.wire import Function
 
 # Imported from their modules, not as ``xent.NAME``: the check watches ``xent.NAME`` for calls
 # by the student, and the reference values must not count as such calls.
-from xent.losses import softmax_cross_entropy as reference_loss
 from xent.losses import softmax_cross_entropy_grad as reference_grad
-
-
-def _batch(
-    seed: int, num_samples: int, num_classes: int, scale: float = 2.0
-) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    logits = scale * rng.standard_normal((num_samples, num_classes))
-    target = rng.integers(0, num_classes, size=num_samples)
-    return logits, target
 
 
 @exercise(
@@ -43,8 +35,8 @@ def _softmax_cross_entropy_gradient() -> list[Case]:
         "chain rule through -1/q gives 0 * inf = nan; q - onehot(y) is exact"
     )
     one_row = np.log([[0.2, 0.3, 0.5]])
-    batch_logits, batch_target = _batch(0, 4, 3)
-    wide_logits, wide_target = _batch(1, 8, 10, scale=3.0)
+    batch_logits, batch_target = batch(0, 4, 3)
+    wide_logits, wide_target = batch(1, 8, 10, scale=3.0)
     huge = np.array([[1000.0, 0.0, -1000.0], [0.0, 1000.0, 0.0]])
     wrong = np.array([[0.0, 800.0, 0.0]])
     shifted = np.array([[-1000.0, -1001.0, -1002.0]])
@@ -118,17 +110,10 @@ def _central_difference() -> list[Case]:
         "x is 2-D: loop over every index (np.ndindex(x.shape)) and return an array of x's shape"
     )
 
-    def square(v: np.ndarray) -> float:
-        return float(np.sum(v**2))
-
-    def cube(v: np.ndarray) -> float:
-        return float(np.sum(v**3))
-
     logits = np.array([[1.0, -0.5, 2.0], [0.0, 3.0, -1.0]])
     target = np.array([2, 0])
-
-    def loss(z: np.ndarray) -> float:
-        return float(reference_loss(z, target))
+    square, cube = Function("sum_of_squares"), Function("sum_of_cubes")
+    loss = Function("softmax_cross_entropy", {"target": [2, 0]})
 
     return [
         Case(
@@ -155,5 +140,66 @@ def _central_difference() -> list[Case]:
             lambda: reference_grad(logits, target),
             shape_hint,
             label="(softmax CE, logits of shape (2, 3))",
+        ),
+    ]
+
+
+@hidden("6.2")
+def _gradient_hidden(rng: np.random.Generator) -> list[Case]:
+    n, k = int(rng.integers(2, 9)), int(rng.integers(2, 12))
+    plain = batch(rng, n, k)
+    large_k = batch(rng, 16, 1000)
+    extreme = batch(rng, 6, 5, scale=1e4)
+    ties = (np.zeros((3, 4)), rng.integers(0, 4, size=3))
+    single = batch(rng, 1, 7)
+    float32 = (plain[0].astype(np.float32), plain[1])
+    return [
+        Case(plain, lambda: reference_grad(*plain), "", category="a random batch"),
+        Case(large_k, lambda: reference_grad(*large_k), "", category="large K (1000 classes)"),
+        Case(extreme, lambda: reference_grad(*extreme), "", category="logits of size 1e4"),
+        Case(ties, lambda: reference_grad(*ties), "", category="ties (all logits equal)"),
+        Case(single, lambda: reference_grad(*single), "", category="a batch of one row"),
+        Case(float32, lambda: reference_grad(plain[0], plain[1]), "", category="float32 logits"),
+    ]
+
+
+@hidden("6.3")
+def _central_difference_hidden(rng: np.random.Generator) -> list[Case]:
+    x = rng.normal(size=int(rng.integers(2, 6)))
+    grid = rng.normal(size=(2, 3))
+    labels = [int(t) for t in rng.integers(0, 3, size=2)]
+    eps = float(rng.choice([1e-3, 1e-4]))
+    ints = [int(v) for v in rng.integers(-3, 4, size=3)]
+    return [
+        Case(
+            (Function("sum_of_sines"), x),
+            lambda: np.cos(x),
+            "",
+            category="sum(sin(x)) at a random point",
+        ),
+        Case(
+            (Function("sum_of_squares"), grid),
+            lambda: 2.0 * grid,
+            "",
+            category="a 2-D x keeps its shape",
+        ),
+        Case(
+            (Function("sum_of_cubes"), x),
+            lambda: 3.0 * x**2,
+            "",
+            kwargs={"eps": eps},
+            category="a given eps",
+        ),
+        Case(
+            (Function("softmax_cross_entropy", {"target": labels}), grid),
+            lambda: reference_grad(grid, np.array(labels)),
+            "",
+            category="softmax cross-entropy of a batch",
+        ),
+        Case(
+            (Function("sum_of_squares"), ints),
+            lambda: 2.0 * np.array(ints, dtype=float),
+            "",
+            category="integer x",
         ),
     ]

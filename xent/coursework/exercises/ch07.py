@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from xent.coursework import families
-from xent.coursework.registry import Case, exercise
+from xent.coursework.registry import Case, exercise, hidden
 
 # Imported from their modules, not as ``xent.NAME``: the check watches ``xent.NAME`` for calls
 # by the student, and the reference values must not count as such calls.
@@ -123,5 +123,60 @@ def _stable_bce_with_logits() -> list[Case]:
             lambda: none(batch_logits, batch_target),
             hint,
             label="a (4, 3) batch of logits and 0/1 labels",
+        ),
+    ]
+
+
+def _elementwise_loss(z: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return np.asarray(reference_loss(z, y, reduction="none"))
+
+
+@hidden("7.2")
+def _sigmoid_hidden(rng: np.random.Generator) -> list[Case]:
+    z = rng.normal(0, 3, size=int(rng.integers(3, 9)))
+    huge = rng.choice([-1.0, 1.0], size=6) * rng.uniform(700, 1e5, size=6)
+    grid = rng.normal(0, 10, size=(3, 4))
+    return [
+        Case((z,), lambda: reference_sigmoid(z), "", category="random logits"),
+        Case((huge,), lambda: reference_sigmoid(huge), "", category="huge logits (|z| > 700)"),
+        Case((grid,), lambda: reference_sigmoid(grid), "", category="a 2-D array keeps its shape"),
+        Case((float(z[0]),), lambda: reference_sigmoid(float(z[0])), "", category="a scalar"),
+        Case(
+            (-745.5,),
+            lambda: reference_sigmoid(-745.5),
+            "",
+            category="a logit whose sigmoid is subnormal",
+        ),
+    ]
+
+
+@hidden("7.3")
+def _bce_hidden(rng: np.random.Generator) -> list[Case]:
+    z = rng.normal(0, 3, size=int(rng.integers(3, 9)))
+    y = rng.integers(0, 2, size=z.size).astype(float)
+    soft = rng.uniform(0, 1, size=z.size)
+    huge = rng.choice([-1.0, 1.0], size=6) * rng.uniform(700, 1e5, size=6)
+    wrong = (huge < 0).astype(float)
+    small = rng.normal(0, 1e-9, size=4)
+    return [
+        Case((z, y), lambda: _elementwise_loss(z, y), "", category="random logits and labels"),
+        Case((z, soft), lambda: _elementwise_loss(z, soft), "", category="soft targets"),
+        Case(
+            (huge, wrong),
+            lambda: _elementwise_loss(huge, wrong),
+            "",
+            category="huge, confidently wrong logits",
+        ),
+        Case(
+            (huge, 1.0 - wrong),
+            lambda: _elementwise_loss(huge, 1.0 - wrong),
+            "",
+            category="huge, confidently right logits",
+        ),
+        Case(
+            (small, np.ones(4)),
+            lambda: _elementwise_loss(small, np.ones(4)),
+            "",
+            category="logits near 0",
         ),
     ]

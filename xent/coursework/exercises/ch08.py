@@ -6,7 +6,7 @@ import numpy as np
 
 from xent.calibration import expected_calibration_error as reference_ece
 from xent.coursework import families
-from xent.coursework.registry import Case, exercise
+from xent.coursework.registry import Case, exercise, hidden
 
 # Imported from their modules, not as ``xent.NAME``: the check watches ``xent.NAME`` for calls
 # by the student, and the reference values must not count as such calls.
@@ -178,5 +178,64 @@ def _expected_calibration_error() -> list[Case]:
             "with one bin the ECE is |overall accuracy - mean confidence|",
             kwargs={"n_bins": 1},
             label="five predictions, n_bins=1",
+        ),
+    ]
+
+
+@hidden("8.2")
+def _gradient_step_hidden(rng: np.random.Generator) -> list[Case]:
+    seeds = [int(s) for s in rng.integers(0, 2**31, size=3)]
+    plain = _problem(seeds[0], int(rng.integers(5, 40)), 3, 4)
+    big = _problem(seeds[1], 12, 2, 3, scale=500.0)
+    one = _problem(seeds[2], 1, 4, 2)
+    lr = float(rng.uniform(0.01, 1.0))
+    return [
+        Case((*plain, lr), lambda: _reference_step(*plain, lr), "", category="a random problem"),
+        Case(
+            (*big, 0.01),
+            lambda: _reference_step(*big, 0.01),
+            "",
+            category="huge weights (scale 500)",
+        ),
+        Case((*one, lr), lambda: _reference_step(*one, lr), "", category="a single sample"),
+        Case((*plain, 0.0), lambda: plain[0].copy(), "", category="lr = 0"),
+    ]
+
+
+@hidden("8.3")
+def _ece_hidden(rng: np.random.Generator) -> list[Case]:
+    seeds = [int(s) for s in rng.integers(0, 2**31, size=2)]
+    probs, labels = _probabilities(seeds[0], int(rng.integers(50, 400)), 4)
+    many, many_labels = _probabilities(seeds[1], 300, 10, scale=4.0)
+    n_bins = int(rng.integers(2, 25))
+    edges = np.array([[0.5, 0.5], [0.25, 0.75], [1.0, 0.0], [0.6, 0.4]])
+    edge_labels = rng.integers(0, 2, size=4)
+    return [
+        Case(
+            (probs, labels),
+            lambda: reference_ece(probs, labels, n_bins=n_bins),
+            "",
+            kwargs={"n_bins": n_bins},
+            category="random predictions, random n_bins",
+        ),
+        Case(
+            (many, many_labels),
+            lambda: reference_ece(many, many_labels, n_bins=15),
+            "",
+            category="the default n_bins (15)",
+        ),
+        Case(
+            (edges, edge_labels),
+            lambda: reference_ece(edges, edge_labels, n_bins=4),
+            "",
+            kwargs={"n_bins": 4},
+            category="confidences on bin edges",
+        ),
+        Case(
+            (probs, labels),
+            lambda: reference_ece(probs, labels, n_bins=1),
+            "",
+            kwargs={"n_bins": 1},
+            category="one bin",
         ),
     ]

@@ -5,22 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 from xent.coursework import families
-from xent.coursework.registry import Case, exercise
+from xent.coursework.exercises._shared import batch
+from xent.coursework.registry import Case, exercise, hidden
 from xent.large_vocab import LogSumExpState
 
 # Imported from their modules, not as ``xent.NAME``: the check watches ``xent.NAME`` for calls
 # by the student, and the reference values must not count as such calls.
 from xent.large_vocab import merge_logsumexp as reference_merge
 from xent.losses import softmax_cross_entropy as reference_loss
-
-
-def _batch(
-    seed: int, num_samples: int, num_classes: int, scale: float = 2.0
-) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    logits = scale * rng.standard_normal((num_samples, num_classes))
-    target = rng.integers(0, num_classes, size=num_samples)
-    return logits, target
 
 
 def _smoothed(logits: np.ndarray, target: np.ndarray, eps: float) -> float:
@@ -47,8 +39,8 @@ def _label_smoothed_cross_entropy() -> list[Case]:
         "compute log_softmax as z - max(z) - log(sum(exp(z - max(z)))), never log(softmax(z)): "
         "exp(-1000) underflows to 0 and log(0) = -inf makes 0 * -inf = nan"
     )
-    small_logits, small_target = _batch(0, 4, 5)
-    wide_logits, wide_target = _batch(1, 16, 10, scale=3.0)
+    small_logits, small_target = batch(0, 4, 5)
+    wide_logits, wide_target = batch(1, 16, 10, scale=3.0)
     huge = np.array([[1000.0, 0.0, -1000.0], [0.0, 1000.0, 0.0]])
     huge_target = np.array([0, 2])
     one = np.log(np.array([[0.2, 0.3, 0.5]]))
@@ -184,4 +176,73 @@ def _merge_states() -> list[Case]:
             empty_hint,
             label="two empty states",
         ),
+    ]
+
+
+@hidden("9.2")
+def _smoothed_hidden(rng: np.random.Generator) -> list[Case]:
+    n, k = int(rng.integers(2, 12)), int(rng.integers(2, 12))
+    plain = batch(rng, n, k)
+    eps = float(rng.uniform(0.01, 0.5))
+    extreme = batch(rng, 4, 6, scale=1e4)
+    large = batch(rng, 8, 2000)
+    return [
+        Case(
+            plain,
+            lambda: _smoothed(*plain, eps),
+            "",
+            kwargs={"label_smoothing": eps},
+            category="a random batch and eps",
+        ),
+        Case(
+            plain,
+            lambda: _smoothed(*plain, 0.0),
+            "",
+            kwargs={"label_smoothing": 0.0},
+            category="eps = 0 (plain cross-entropy)",
+        ),
+        Case(
+            plain,
+            lambda: _smoothed(*plain, 1.0),
+            "",
+            kwargs={"label_smoothing": 1.0},
+            category="eps = 1 (uniform target)",
+        ),
+        Case(
+            extreme,
+            lambda: _smoothed(*extreme, eps),
+            "",
+            kwargs={"label_smoothing": eps},
+            category="logits of size 1e4",
+        ),
+        Case(
+            large,
+            lambda: _smoothed(*large, eps),
+            "",
+            kwargs={"label_smoothing": eps},
+            category="large K (2000)",
+        ),
+    ]
+
+
+@hidden("9.4")
+def _merge_hidden(rng: np.random.Generator) -> list[Case]:
+    a = _state(rng.normal(0, 5, size=5), rng.uniform(1, 4, size=5))
+    b = _state(rng.normal(0, 5, size=5), rng.uniform(1, 4, size=5))
+    big_a = _state(float(rng.uniform(800, 2000)), 2.0)
+    big_b = _state(float(rng.uniform(800, 2000)), 3.0)
+    empty = _state(-np.inf, 0.0)
+    partly = _state(np.array([-np.inf, 1.0, 2.0]), np.array([0.0, 1.0, 2.0]))
+    other = _state(np.array([0.5, -np.inf, 3.0]), np.array([1.5, 0.0, 1.0]))
+    return [
+        Case((a, b), lambda: _merged(a, b), "", category="random states (arrays)"),
+        Case((big_a, big_b), lambda: _merged(big_a, big_b), "", category="maxima in the thousands"),
+        Case((empty, big_a), lambda: _merged(empty, big_a), "", category="an empty state first"),
+        Case(
+            (partly, other),
+            lambda: _merged(partly, other),
+            "",
+            category="arrays with empty entries",
+        ),
+        Case((empty, empty), lambda: np.array([-np.inf, 0.0]), "", category="two empty states"),
     ]

@@ -97,15 +97,31 @@ def _js_hidden(rng: np.random.Generator) -> list[Case]:
     close_q = p + 1e-9 * (_random_distribution(rng, k) - p)
     return [
         Case((p, q), lambda: reference_js(p, q), "", category="two random distributions"),
-        Case((p_zeros, q_zeros), lambda: reference_js(p_zeros, q_zeros), "",
-             category="zeros in p and q"),
+        Case(
+            (p_zeros, q_zeros),
+            lambda: reference_js(p_zeros, q_zeros),
+            "",
+            category="zeros in p and q",
+        ),
         Case((disjoint_p, disjoint_q), lambda: np.log(2.0), "", category="disjoint supports"),
-        Case((batch_p, batch_q), lambda: reference_js(batch_p, batch_q), "",
-             category="a batch of rows with zeros"),
-        Case((large_p, large_q), lambda: reference_js(large_p, large_q), "",
-             category="large K (10,000) with zeros"),
-        Case((p, close_q), lambda: reference_js(p, close_q), "",
-             category="two very close distributions"),
+        Case(
+            (batch_p, batch_q),
+            lambda: reference_js(batch_p, batch_q),
+            "",
+            category="a batch of rows with zeros",
+        ),
+        Case(
+            (large_p, large_q),
+            lambda: reference_js(large_p, large_q),
+            "",
+            category="large K (10,000) with zeros",
+        ),
+        Case(
+            (p, close_q),
+            lambda: reference_js(p, close_q),
+            "",
+            category="two very close distributions",
+        ),
         Case((q, p), lambda: reference_js(p, q), "", category="the arguments swapped"),
     ]
 
@@ -160,12 +176,24 @@ def _hellinger_hidden(rng: np.random.Generator) -> list[Case]:
     one_hot = np.eye(k)[int(rng.integers(k))]
     return [
         Case((p, q), lambda: reference_hellinger(p, q), "", category="two random distributions"),
-        Case((p_zeros, q_zeros), lambda: reference_hellinger(p_zeros, q_zeros), "",
-             category="zeros in p and q"),
-        Case((batch_p, batch_q), lambda: reference_hellinger(batch_p, batch_q), "",
-             category="a batch of rows"),
-        Case((large_p, large_q), lambda: reference_hellinger(large_p, large_q), "",
-             category="large K (5,000)"),
+        Case(
+            (p_zeros, q_zeros),
+            lambda: reference_hellinger(p_zeros, q_zeros),
+            "",
+            category="zeros in p and q",
+        ),
+        Case(
+            (batch_p, batch_q),
+            lambda: reference_hellinger(batch_p, batch_q),
+            "",
+            category="a batch of rows",
+        ),
+        Case(
+            (large_p, large_q),
+            lambda: reference_hellinger(large_p, large_q),
+            "",
+            category="large K (5,000)",
+        ),
         Case((one_hot, p), lambda: reference_hellinger(one_hot, p), "", category="a one-hot p"),
     ]
 
@@ -237,15 +265,34 @@ def _histogram_hidden(rng: np.random.Generator) -> list[Case]:
     width = float(rng.choice([0.05, 0.1, 0.25]))
     integers = rng.integers(-5, 6, size=200).astype(float) + 0.5
     return [
-        Case((normal, width), lambda: _histogram_entropy(normal, width), "",
-             category="a Gaussian sample"),
-        Case((narrow, 0.002), lambda: _histogram_entropy(narrow, 0.002), "",
-             category="a narrow density (negative entropy)"),
-        Case((exponential, width), lambda: _histogram_entropy(exponential, width), "",
-             category="an exponential sample"),
-        Case((integers, 1.0), lambda: _histogram_entropy(integers, 1.0), "",
-             category="negative samples, width 1"),
-        Case((list(map(float, normal[:100])), 0.5),
-             lambda: _histogram_entropy(normal[:100], 0.5), "",
-             category="samples as a Python list"),
+        Case(
+            (normal, width),
+            lambda: _histogram_entropy(normal, width),
+            "",
+            category="a Gaussian sample",
+        ),
+        Case(
+            (narrow, 0.002),
+            lambda: _histogram_entropy(narrow, 0.002),
+            "",
+            category="a narrow density (negative entropy)",
+        ),
+        Case(
+            (exponential, width),
+            lambda: _histogram_entropy(exponential, width),
+            "",
+            category="an exponential sample",
+        ),
+        Case(
+            (integers, 1.0),
+            lambda: _histogram_entropy(integers, 1.0),
+            "",
+            category="negative samples, width 1",
+        ),
+        Case(
+            (list(map(float, normal[:100])), 0.5),
+            lambda: _histogram_entropy(normal[:100], 0.5),
+            "",
+            category="samples as a Python list",
+        ),
     ]
