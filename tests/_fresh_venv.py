@@ -1,0 +1,158 @@
+"""The package as a reader gets it: a built wheel, installed into a fresh virtual environment.
+
+Used by ``tests/test_wheel.py`` (the wheel holds and imports every module) and
+``tests/test_chapters_fresh_venv.py`` (every chapter runs on the runtime requirements alone).
+
+The wheel is built from a copy of the sources (``pyproject.toml``, ``README.md``, ``LICENSE``
+and ``xent/``), so a stale ``build/`` folder in the checkout can never slip an old module into
+it. The environments are plain ``python -m venv`` ones (no system site-packages) with exact
+pins: the numerics of ``binder/requirements.txt``, plus ``ipykernel`` for the chapters.
+
+Each is built once per test session, under pytest's temporary directory: with pytest-xdist the
+workers share one copy, built by whichever worker gets there first (a file lock).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = REPO_ROOT / "xent"
+BINDER_REQUIREMENTS = REPO_ROOT / "binder" / "requirements.txt"
+DEV_REQUIREMENTS = REPO_ROOT / "requirements.txt"
+
+#: The numerics the package and the chapters import, as pinned for Binder.
+NUMERIC_STACK = ("numpy", "scipy", "sympy", "mpmath", "matplotlib")
+
+PIP_TIMEOUT_SECONDS = 900
+
+
+def distribution_name() -> str:
+    """The distribution name in ``pyproject.toml`` (what ``pip install`` is given)."""
+    pyproject = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf8"))
+    name = pyproject["project"]["name"]
+    assert isinstance(name, str)
+    return name
+
+
+def pinned(requirements: Path) -> dict[str, str]:
+    """``{name: "name==version"}`` for every exact pin of a requirements file."""
+    pins: dict[str, str] = {}
+    for line in requirements.read_text(encoding="utf8").splitlines():
+        match = re.match(r"^\s*([A-Za-z0-9_.\-]+)\s*==\s*([^\s#;]+)", line)
+        if match:
+            pins[match.group(1).lower()] = f"{match.group(1)}=={match.group(2)}"
+    return pins
+
+
+def module_names(root: Path = REPO_ROOT) -> list[str]:
+    """Every module of the source tree under ``root``, by walking ``xent/`` for ``.py`` files."""
+    names = []
+    for path in sorted((root / "xent").rglob("*.py")):
+        if "__pycache__" in path.parts:
+            continue
+        parts = list(path.relative_to(root).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts.pop()
+        names.append(".".join(parts))
+    return names
+
+
+def _session_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A directory shared by the xdist workers of this session (the basetemp without them)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def _run(command: Sequence[str | os.PathLike[str]], **kwargs: object) -> None:
+    result = subprocess.run(
+        [str(part) for part in command], capture_output=True, text=True,
+        timeout=PIP_TIMEOUT_SECONDS, check=False, **kwargs,  # type: ignore[call-overload]
+    )
+    if result.returncode != 0:
+        raise RuntimeError(
+            f"{' '.join(map(str, command))} failed ({result.returncode}):\n"
+            f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+        )
+
+
+def _once(root: Path, name: str, build: object) -> Path:
+    """Run ``build(target)`` once per session for ``root / name``; return the target."""
+    from filelock import FileLock
+
+    target = root / name
+    done = root / f"{name}.done"
+    with FileLock(str(root / f"{name}.lock")):
+        if not done.exists():
+            if target.exists():
+                shutil.rmtree(target)
+            build(target)  # type: ignore[operator]
+            done.touch()
+    return target
+
+
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The package's wheel, built from a clean copy of its sources."""
+
+    def build(target: Path) -> None:
+        source = target / "src"
+        source.mkdir(parents=True)
+        for name in ("pyproject.toml", "README.md", "LICENSE"):
+            shutil.copy2(REPO_ROOT / name, source / name)
+        shutil.copytree(
+            PACKAGE_DIR, source / "xent", ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+        )
+        _run(
+            [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+             "--quiet", ".", "-w", target / "dist"],
+            cwd=source,
+        )
+
+    dist = _once(_session_root(tmp_path_factory), "xent-wheel", build) / "dist"
+    (found,) = sorted(dist.glob("*.whl"))
+    return found
+
+
+def wheel_sources(built: Path) -> Path:
+    """The copy of the sources ``built`` was made from (the checkout may have moved on since)."""
+    return built.parent.parent / "src"
+
+
+def venv_python(venv: Path) -> Path:
+    return venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def fresh_venv(
+    tmp_path_factory: pytest.TempPathFactory, name: str, extra: Sequence[str] = ()
+) -> Path:
+    """A plain venv with the pinned numerics, ``extra`` pins and the wheel; its python."""
+    runtime = pinned(BINDER_REQUIREMENTS)
+    dev = pinned(DEV_REQUIREMENTS)
+    requirements = [runtime[package] for package in NUMERIC_STACK]
+    requirements += [dev[package.lower()] for package in extra]
+    built = wheel(tmp_path_factory)
+
+    def build(target: Path) -> None:
+        _run([sys.executable, "-m", "venv", target])
+        python = venv_python(target)
+        env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+        _run([python, "-m", "pip", "install", "--quiet", *requirements], env=env)
+        _run([python, "-m", "pip", "install", "--quiet", "--no-deps", built], env=env)
+
+    return venv_python(_once(_session_root(tmp_path_factory), name, build))
+
+
+def clean_env() -> dict[str, str]:
+    """The environment for a process of a fresh venv: nothing that points into the checkout."""
+    env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH",)}
+    env["PYTHONNOUSERSITE"] = "1"
+    return env
