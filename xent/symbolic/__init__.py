@@ -28,6 +28,7 @@ re-exported here, so ``from xent.symbolic import gibbs_inequality`` and
 - ``xent.symbolic.softmax``: the softmax and log-sum-exp (chapter 5);
 - ``xent.symbolic.gradients``: gradients of cross-entropy (chapters 6-7);
 - ``xent.symbolic.variants``: label smoothing and the focal loss (chapter 9).
+- ``xent.symbolic.generation``: the temperature of a sampling softmax (chapter 12).
 - ``xent.symbolic.distillation``: knowledge distillation and InfoNCE (chapter 13).
 """
 
@@ -62,6 +63,12 @@ from xent.symbolic.divergences_family import (
     binary_pinsker,
     gaussian_differential_entropy,
     jensen_shannon_bound,
+)
+from xent.symbolic.generation import (
+    TemperatureEntropy,
+    TemperatureLoss,
+    temperature_entropy,
+    temperature_loss,
 )
 from xent.symbolic.gradients import (
     BinaryCrossEntropyGradient,
@@ -126,6 +133,8 @@ __all__ = [
     "SoftmaxCrossEntropyGradient",
     "SoftmaxCrossEntropyHessian",
     "SoftmaxJacobian",
+    "TemperatureEntropy",
+    "TemperatureLoss",
     "TwoClassSoftmax",
     "ZeroLogZero",
     "bernoulli_entropy",
@@ -152,6 +161,8 @@ __all__ = [
     "softmax_cross_entropy_hessian",
     "softmax_jacobian",
     "softmax_jacobian_general",
+    "temperature_entropy",
+    "temperature_loss",
     "to_numpy",
     "two_class_softmax",
     "zero_log_zero",
