@@ -27,7 +27,9 @@ re-exported here, so ``from xent.symbolic import gibbs_inequality`` and
   (chapter 11);
 - ``xent.symbolic.softmax``: the softmax and log-sum-exp (chapter 5);
 - ``xent.symbolic.gradients``: gradients of cross-entropy (chapters 6-7);
-- ``xent.symbolic.variants``: label smoothing and the focal loss (chapter 9).
+- ``xent.symbolic.variants``: label smoothing and the focal loss (chapter 9);
+- ``xent.symbolic.multivariate``: joint, conditional and mutual information, Jensen's and the
+  log-sum inequality (chapter 10).
 - ``xent.symbolic.generation``: the temperature of a sampling softmax (chapter 12).
 - ``xent.symbolic.distillation``: knowledge distillation and InfoNCE (chapter 13).
 """
@@ -92,6 +94,14 @@ from xent.symbolic.information import (
     maximum_entropy_general,
     zero_log_zero,
 )
+from xent.symbolic.multivariate import (
+    JensenInequality,
+    JointTable,
+    LogSumInequality,
+    jensen_inequality,
+    joint_table,
+    log_sum_inequality,
+)
 from xent.symbolic.softmax import (
     GeneralSoftmaxJacobian,
     LogSumExpCurvature,
@@ -125,10 +135,13 @@ __all__ = [
     "GeneralSoftmaxCrossEntropyGradient",
     "GeneralSoftmaxJacobian",
     "GibbsInequality",
+    "JensenInequality",
     "JensenShannonBound",
     "InfoNCEGradient",
+    "JointTable",
     "LabelSmoothingGradient",
     "LogSumExpCurvature",
+    "LogSumInequality",
     "MaximumEntropy",
     "SoftmaxCrossEntropyGradient",
     "SoftmaxCrossEntropyHessian",
@@ -152,7 +165,10 @@ __all__ = [
     "gibbs_inequality",
     "jensen_shannon_bound",
     "info_nce_gradient",
+    "jensen_inequality",
+    "joint_table",
     "label_smoothing_gradient",
+    "log_sum_inequality",
     "logsumexp_curvature",
     "maximum_entropy",
     "maximum_entropy_general",
