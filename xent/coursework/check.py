@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from xent.coursework import families, wire
-from xent.coursework.compare import label, same, show
+from xent.coursework.compare import label, same, show, tolerance
 from xent.coursework.registry import Case, Exercise, get
 
 
@@ -140,7 +140,7 @@ def _run_case(
             f"FAIL  {call} returned {show(got)}; expected it to raise "
             f"{case.raises.__name__}. Hint: {case.hint}",
         )
-    if same(got, expected, spec.rtol, spec.atol):
+    if same(got, expected, *tolerance(case, spec)):
         return CaseResult(True, f"pass  {call}")
     return CaseResult(
         False,

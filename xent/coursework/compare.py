@@ -36,3 +36,10 @@ def label(case: Any) -> str:
         return str(case.label)
     parts = [show(a) for a in case.args] + [f"{k}={show(v)}" for k, v in case.kwargs.items()]
     return "(" + ", ".join(parts) + ")"
+
+
+def tolerance(case: Any, exercise: Any) -> tuple[float, float]:
+    """(rtol, atol) of a case: its own where it sets them, else the exercise's."""
+    rtol = exercise.rtol if case.rtol is None else case.rtol
+    atol = exercise.atol if case.atol is None else case.atol
+    return float(rtol), float(atol)

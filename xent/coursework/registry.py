@@ -54,6 +54,9 @@ class Case:
     """How to show the call; defaults to the arguments."""
     category: str = ""
     """What a hidden case tests, shown instead of its values ("logits of size 1e4")."""
+    rtol: float | None = None
+    """Tolerance of this case, where it differs from the exercise's (float32 inputs)."""
+    atol: float | None = None
 
 
 VisibleCases = Callable[[], Sequence[Case]]

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 #: Runs in the kernel, in the student's namespace: calls each function on each case.
-_CALLER = r'''
+_CALLER = r"""
 def __xent_call_cases(__path_in, __path_out, __done, __exercise):
     import json, warnings
     import numpy
@@ -70,7 +70,7 @@ def __xent_call_cases(__path_in, __path_out, __done, __exercise):
                 continue
         write({"key": key, "value": encoded})
     out.close()
-'''
+"""
 
 
 def _status(stage: str, **details: Any) -> None:

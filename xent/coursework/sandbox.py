@@ -110,7 +110,9 @@ def detect(*, allow_fallback: bool = True) -> Sandbox:
     if bwrap:
         probe = subprocess.run(
             [bwrap, "--unshare-all", "--die-with-parent", "--ro-bind", "/", "/", "true"],
-            capture_output=True, text=True, check=False,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if probe.returncode == 0:
             return Sandbox("bubblewrap")
@@ -185,7 +187,8 @@ def shadow(directory: Path, forbidden: dict[str, str]) -> dict[Path, Path]:
     package = _package_dir()
     copy = directory / "xent"
     shutil.copytree(
-        package, copy,
+        package,
+        copy,
         ignore=shutil.ignore_patterns("__pycache__", "exercises", "*.pyc"),
     )
     (copy / "_forbidden.py").write_text(_BLOCKER, encoding="utf-8")
@@ -281,17 +284,35 @@ def bwrap_command(
     """The bubblewrap command line that runs ``command`` inside the sandbox."""
     argv = [
         shutil.which("bwrap") or "bwrap",
-        "--unshare-all", "--die-with-parent", "--new-session",
-        "--uid", "65534", "--gid", "65534",
-        "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
+        "--unshare-all",
+        "--die-with-parent",
+        "--new-session",
+        "--uid",
+        "65534",
+        "--gid",
+        "65534",
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "--tmpfs",
+        "/tmp",
     ]
     for system in ("/usr", "/bin", "/lib", "/lib64", "/lib32", "/sbin"):
         if os.path.lexists(system):
             kind = "--symlink" if os.path.islink(system) else "--ro-bind"
-            argv += [kind, os.readlink(system), system] if kind == "--symlink" else [
-                kind, system, system]
-    for etc in ("/etc/ld.so.cache", "/etc/localtime", "/etc/ssl", "/etc/alternatives",
-                "/etc/fonts"):
+            argv += (
+                [kind, os.readlink(system), system]
+                if kind == "--symlink"
+                else [kind, system, system]
+            )
+    for etc in (
+        "/etc/ld.so.cache",
+        "/etc/localtime",
+        "/etc/ssl",
+        "/etc/alternatives",
+        "/etc/fonts",
+    ):
         if os.path.exists(etc):
             argv += ["--ro-bind", etc, etc]
     for root in _python_roots():
@@ -304,19 +325,45 @@ def bwrap_command(
     for real, restricted in others.items():
         argv += ["--ro-bind", str(restricted), str(real)]
     argv += [
-        "--bind", str(workdir), INSIDE, "--chdir", INSIDE,
+        "--bind",
+        str(workdir),
+        INSIDE,
+        "--chdir",
+        INSIDE,
         "--clearenv",
-        "--setenv", "HOME", f"{INSIDE}/home",
-        "--setenv", "PATH", f"{Path(sys.executable).parent}:/usr/bin:/bin",
-        "--setenv", "PYTHONPATH", SHADOW_INSIDE,
-        "--setenv", "PYTHONDONTWRITEBYTECODE", "1",
-        "--setenv", "MPLBACKEND", "Agg",
-        "--setenv", "MPLCONFIGDIR", f"{INSIDE}/home/mpl",
-        "--setenv", "JUPYTER_PLATFORM_DIRS", "1",
-        "--setenv", "XENT_NUM_THREADS", "1",
-        "--setenv", "OMP_NUM_THREADS", "1",
-        "--setenv", "OPENBLAS_NUM_THREADS", "1",
-        "--setenv", "LANG", "C.UTF-8",
+        "--setenv",
+        "HOME",
+        f"{INSIDE}/home",
+        "--setenv",
+        "PATH",
+        f"{Path(sys.executable).parent}:/usr/bin:/bin",
+        "--setenv",
+        "PYTHONPATH",
+        SHADOW_INSIDE,
+        "--setenv",
+        "PYTHONDONTWRITEBYTECODE",
+        "1",
+        "--setenv",
+        "MPLBACKEND",
+        "Agg",
+        "--setenv",
+        "MPLCONFIGDIR",
+        f"{INSIDE}/home/mpl",
+        "--setenv",
+        "JUPYTER_PLATFORM_DIRS",
+        "1",
+        "--setenv",
+        "XENT_NUM_THREADS",
+        "1",
+        "--setenv",
+        "OMP_NUM_THREADS",
+        "1",
+        "--setenv",
+        "OPENBLAS_NUM_THREADS",
+        "1",
+        "--setenv",
+        "LANG",
+        "C.UTF-8",
     ]
     for passed in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
         if passed in os.environ:
@@ -362,8 +409,15 @@ def run(
 
     start = time.monotonic()
     process = subprocess.Popen(
-        argv, cwd=workdir, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, preexec_fn=prepare, text=True, errors="replace",
+        argv,
+        cwd=workdir,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=prepare,
+        text=True,
+        errors="replace",
     )
     timed_out = False
     try:
@@ -374,8 +428,13 @@ def run(
         stdout, stderr = process.communicate()
     finally:
         _kill_group(process.pid)
-    return Completed(process.returncode, stdout[-200_000:], stderr[-200_000:],
-                     time.monotonic() - start, timed_out)
+    return Completed(
+        process.returncode,
+        stdout[-200_000:],
+        stderr[-200_000:],
+        time.monotonic() - start,
+        timed_out,
+    )
 
 
 def _kill_group(pid: int) -> None:

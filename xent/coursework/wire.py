@@ -45,8 +45,8 @@ def encode(value: Any) -> Any:
         return value
     if isinstance(value, int):
         return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else {"$f": repr(value)}
+    if isinstance(value, float) and not isinstance(value, np.floating):
+        return value if math.isfinite(value) else {"$f": repr(float(value))}
     if isinstance(value, (np.ndarray, np.generic)):
         array = np.asarray(value)
         if array.dtype.char not in _DTYPES:
@@ -81,7 +81,7 @@ def decode(data: Any, *, functions: bool = False) -> Any:
     if not isinstance(data, dict):
         raise WireError(f"unexpected {type(data).__name__}")
     if len(data) == 1:
-        (tag, body), = data.items()
+        ((tag, body),) = data.items()
         if tag == "$f":
             if body not in ("nan", "inf", "-inf"):
                 raise WireError(f"bad float {body!r}")

@@ -29,9 +29,9 @@ def _random_distribution(rng: np.random.Generator, size: int, zeros: int = 0) ->
     return np.asarray(weights / weights.sum())
 
 
-# --------------------------------------------------------------------------- 11.1
+# --------------------------------------------------------------------------- 11.2
 @exercise(
-    "11.1",
+    "11.2",
     "Jensen-Shannon divergence with zeros",
     function="js_divergence",
     points=2,
@@ -80,7 +80,7 @@ def _js() -> list[Case]:
     ]
 
 
-@hidden("11.1")
+@hidden("11.2")
 def _js_hidden(rng: np.random.Generator) -> list[Case]:
     k = int(rng.integers(3, 9))
     p, q = _random_distribution(rng, k), _random_distribution(rng, k)
@@ -126,9 +126,9 @@ def _js_hidden(rng: np.random.Generator) -> list[Case]:
     ]
 
 
-# --------------------------------------------------------------------------- 11.2
+# --------------------------------------------------------------------------- 11.3
 @exercise(
-    "11.2",
+    "11.3",
     "Hellinger distance",
     function="hellinger_distance",
     points=1,
@@ -164,7 +164,7 @@ def _hellinger() -> list[Case]:
     ]
 
 
-@hidden("11.2")
+@hidden("11.3")
 def _hellinger_hidden(rng: np.random.Generator) -> list[Case]:
     k = int(rng.integers(3, 9))
     p, q = _random_distribution(rng, k), _random_distribution(rng, k)
@@ -198,14 +198,14 @@ def _hellinger_hidden(rng: np.random.Generator) -> list[Case]:
     ]
 
 
-# --------------------------------------------------------------------------- 11.3
+# --------------------------------------------------------------------------- 11.1
 def _histogram_entropy(samples: np.ndarray, width: float) -> float:
     _, counts = np.unique(np.floor(np.asarray(samples) / width), return_counts=True)
     return float(reference_entropy(counts / counts.sum()) + np.log(width))
 
 
 @exercise(
-    "11.3",
+    "11.1",
     "Differential entropy from a histogram",
     function="histogram_entropy",
     points=2,
@@ -256,7 +256,7 @@ def _histogram() -> list[Case]:
     ]
 
 
-@hidden("11.3")
+@hidden("11.1")
 def _histogram_hidden(rng: np.random.Generator) -> list[Case]:
     sigma = float(rng.uniform(0.5, 3.0))
     normal = rng.normal(0.0, sigma, size=int(rng.integers(500, 3000)))
