@@ -27,6 +27,7 @@ import hashlib
 import io
 import json
 import os
+import queue
 import re
 import secrets
 import tempfile
@@ -399,6 +400,10 @@ class Grader:
         self._lock = threading.Lock()
         self._digest = sandbox.package_digest()
         self._tampered = False
+        # One unprivileged user per sandbox running at once: its process limit is its own.
+        self._uids: queue.SimpleQueue[int] = queue.SimpleQueue()
+        for uid in range(61000, 61064):
+            self._uids.put(uid)
 
     def close(self) -> None:
         self._work.cleanup()
@@ -497,21 +502,26 @@ class Grader:
                 (work / name).touch()
                 os.chmod(work / name, 0o666)
             limits = self.settings.limits
-            completed = sandbox.run(
-                [_python(), "-m", "xent.coursework.runner"],
-                work,
-                sandbox=self.sandbox,
-                limits=sandbox.Limits(
-                    wall_seconds=self.settings.timeout + 30,
-                    cpu_seconds=limits.cpu_seconds,
-                    memory_bytes=limits.memory_bytes,
-                    processes=limits.processes,
-                    file_bytes=limits.file_bytes,
-                    open_files=limits.open_files,
-                ),
-                shadow_dir=shadow_dir,
-                others=others,
-            )
+            uid = self._uids.get()
+            try:
+                completed = sandbox.run(
+                    [_python(), "-m", "xent.coursework.runner"],
+                    work,
+                    sandbox=self.sandbox,
+                    limits=sandbox.Limits(
+                        wall_seconds=self.settings.timeout + 30,
+                        cpu_seconds=limits.cpu_seconds,
+                        memory_bytes=limits.memory_bytes,
+                        processes=limits.processes,
+                        file_bytes=limits.file_bytes,
+                        open_files=limits.open_files,
+                    ),
+                    shadow_dir=shadow_dir,
+                    others=others,
+                    uid=uid,
+                )
+            finally:
+                self._uids.put(uid)
             status = _status(work / "status.json")
             results, duplicated, foreign = _read_results(
                 work / "results.jsonl", {i.key for i in issued}

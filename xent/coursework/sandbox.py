@@ -278,19 +278,36 @@ def _nproc_limit(limits: Limits) -> int:
     return running + limits.processes
 
 
+def _directories(path: str, made: set[str]) -> list[str]:
+    """bwrap arguments that create the missing ancestors of ``path``, readable by everyone."""
+    argv: list[str] = []
+    parents = list(reversed(Path(path).parents))[1:]
+    for parent in (str(p) for p in parents):
+        if parent not in made:
+            made.add(parent)
+            argv += ["--perms", "0755", "--dir", parent]
+    return argv
+
+
 def bwrap_command(
-    command: Sequence[str], workdir: Path, shadow_dir: Path, others: dict[Path, Path]
+    command: Sequence[str], workdir: Path, shadow_dir: Path, others: dict[Path, Path], uid: int
 ) -> list[str]:
-    """The bubblewrap command line that runs ``command`` inside the sandbox."""
+    """The bubblewrap command line that runs ``command`` inside the sandbox as ``uid``.
+
+    bwrap runs with the grader's privileges only to build the sandbox; the command itself runs
+    as ``uid``, an unprivileged user of its own (so the process limit counts only its
+    processes, and it can write nothing it does not own), without capabilities and unable to
+    gain any.
+    """
     argv = [
         shutil.which("bwrap") or "bwrap",
-        "--unshare-all",
+        "--unshare-pid",
+        "--unshare-net",
+        "--unshare-ipc",
+        "--unshare-uts",
+        "--unshare-cgroup-try",
         "--die-with-parent",
         "--new-session",
-        "--uid",
-        "65534",
-        "--gid",
-        "65534",
         "--proc",
         "/proc",
         "--dev",
@@ -298,14 +315,13 @@ def bwrap_command(
         "--tmpfs",
         "/tmp",
     ]
+    made = {"/", "/tmp", "/proc", "/dev"}
     for system in ("/usr", "/bin", "/lib", "/lib64", "/lib32", "/sbin"):
-        if os.path.lexists(system):
-            kind = "--symlink" if os.path.islink(system) else "--ro-bind"
-            argv += (
-                [kind, os.readlink(system), system]
-                if kind == "--symlink"
-                else [kind, system, system]
-            )
+        if os.path.islink(system):
+            argv += ["--symlink", os.readlink(system), system]
+        elif os.path.isdir(system):
+            argv += ["--ro-bind", system, system]
+        made.add(system)
     for etc in (
         "/etc/ld.so.cache",
         "/etc/localtime",
@@ -314,9 +330,9 @@ def bwrap_command(
         "/etc/fonts",
     ):
         if os.path.exists(etc):
-            argv += ["--ro-bind", etc, etc]
+            argv += _directories(etc, made) + ["--ro-bind", etc, etc]
     for root in _python_roots():
-        argv += ["--ro-bind", root, root]
+        argv += _directories(root, made) + ["--ro-bind", root, root]
     # The real package, wherever it is installed, is covered by the restricted copy.
     package = _package_dir()
     argv += ["--ro-bind", str(shadow_dir), SHADOW_INSIDE]
@@ -368,7 +384,15 @@ def bwrap_command(
     for passed in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
         if passed in os.environ:
             argv += ["--setenv", passed, os.environ[passed]]
-    return argv + ["--", *command]
+    drop = [
+        shutil.which("setpriv") or "setpriv",
+        f"--reuid={uid}",
+        f"--regid={uid}",
+        "--clear-groups",
+        "--no-new-privs",
+        "--",
+    ]
+    return argv + ["--", *drop, *command]
 
 
 def run(
@@ -379,12 +403,17 @@ def run(
     limits: Limits,
     shadow_dir: Path,
     others: dict[Path, Path],
+    uid: int = 61000,
 ) -> Completed:
-    """Run ``command`` (a Python command line) in the sandbox; kill everything it started."""
+    """Run ``command`` (a Python command line) in the sandbox; kill everything it started.
+
+    ``uid`` is the unprivileged user the command runs as inside bubblewrap; give each sandbox
+    that runs at the same time a different one.
+    """
     (workdir / "home" / "mpl").mkdir(parents=True, exist_ok=True)
     _warm_matplotlib(workdir / "home" / "mpl")
     if sandbox.kind == "bubblewrap":
-        argv = bwrap_command(command, workdir, shadow_dir, others)
+        argv = bwrap_command(command, workdir, shadow_dir, others, uid)
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
     else:
         argv = list(command)
@@ -401,7 +430,9 @@ def run(
             "LANG": "C.UTF-8",
             "XENT_SANDBOX_ROOT": str(workdir),
         }
-    nproc = _nproc_limit(limits)
+    # RLIMIT_NPROC counts every process of a user: inside bubblewrap that user is the
+    # sandbox's own; otherwise it is the grader's, so allow what already runs.
+    nproc = limits.processes if sandbox.kind == "bubblewrap" else _nproc_limit(limits)
 
     def prepare() -> None:
         _set_limits(limits)
