@@ -49,6 +49,10 @@ def working_dtype(out_dtype: np.dtype[Any]) -> np.dtype[Any]:
     return np.dtype(np.float32) if out_dtype == np.float16 else out_dtype
 
 
+def _is_integer(value: object) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
 def axis_index(array: np.ndarray, axis: int, name: str) -> int:
     """Normalise one ``axis`` of ``array`` to ``[0, ndim)``; refuse anything but an integer."""
     if not isinstance(axis, (int, np.integer)) or isinstance(axis, bool):
@@ -76,9 +80,9 @@ def reduction_axes(
     """The axes a SciPy-style ``axis`` names: ``None`` for all, an integer, or a tuple."""
     if axis is None:
         return tuple(range(array.ndim))
-    if array.ndim == 0 and not isinstance(axis, tuple) and axis in (0, -1):
-        return ()  # a 0-d array is read as one entry, as SciPy does
     axes = axis if isinstance(axis, tuple) else (axis,)
+    if array.ndim == 0 and all(_is_integer(a) and a in (0, -1) for a in axes):
+        return ()  # a 0-d array is one entry, as SciPy and PyTorch read it
     indices = tuple(axis_index(array, a, name) for a in axes)
     if len(set(indices)) != len(indices):
         raise ValueError(f"axis {axis} names an axis of {name} twice")
