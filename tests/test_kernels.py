@@ -8,6 +8,7 @@ than the gradient it returns.
 
 from __future__ import annotations
 
+import sys
 import tracemalloc
 
 import numpy as np
@@ -166,6 +167,8 @@ def test_peak_memory_is_the_gradient_and_a_few_chunks():
     target = rng.integers(0, 8192, 512)
     chunk_bytes = _rows.CHUNK_ELEMENTS * 4
     slack = 2 * xent.get_num_threads() * chunk_bytes + (1 << 20)
+    xent.softmax_cross_entropy(z[:2], target[:2])  # numba's import and compilation, once
+    xent.softmax_cross_entropy(z, target)
     tracemalloc.start()
     try:
         _, grad = xent.softmax_cross_entropy_with_grad(z, target)
@@ -201,3 +204,160 @@ def test_only_the_non_finite_rows_take_the_plain_path():
     want_loss, want_grad = plain_cross_entropy(z, target, reduction="none")
     np.testing.assert_allclose(loss, want_loss, rtol=2e-6)
     np.testing.assert_allclose(grad, want_grad / 64, rtol=2e-5, atol=1e-9)
+
+
+# The numba-compiled kernel (xent._rows_numba) against the numpy one, which is the reference.
+
+
+@pytest.fixture
+def compiled(monkeypatch, small_chunks):
+    """The compiled kernel for every float32 input, however small (skipped without numba)."""
+    numba_kernel = pytest.importorskip("xent._rows_numba")
+    monkeypatch.setattr(_rows, "_compiled", numba_kernel.fused_rows)
+    monkeypatch.setattr(_rows, "COMPILED_ELEMENTS", 1)
+
+
+def both_kernels(monkeypatch, call):
+    """``call()`` by the compiled kernel (as set up), then by the numpy kernel."""
+    fast = call()
+    with monkeypatch.context() as patch:
+        patch.setattr(_rows, "_compiled", None)
+        reference = call()
+    return fast, reference
+
+
+def assert_float32_close(fast, reference):
+    for got, want in zip(fast, reference, strict=False):
+        got, want = np.asarray(got), np.asarray(want)
+        assert got.dtype == want.dtype
+        scale = max(float(np.max(np.abs(want))), 1e-30)
+        np.testing.assert_allclose(got, want, rtol=2e-6, atol=2e-6 * scale)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("eps", [0.0, 0.1])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_compiled_kernel_matches_the_numpy_kernel_for_every_option(
+    compiled, monkeypatch, reduction, eps, weighted
+):
+    rng, z, target = random_case(11, num_rows=41, num_classes=29)
+    z = z.astype(np.float32)
+    target[::6] = -100
+    weight = rng.uniform(0.0, 2.0, z.shape[1]).astype(np.float32) if weighted else None
+    if weighted:
+        weight[3] = 0.0
+    fast, reference = both_kernels(
+        monkeypatch,
+        lambda: xent.softmax_cross_entropy_with_grad(
+            z, target, weight=weight, reduction=reduction, label_smoothing=eps
+        ),
+    )
+    assert_float32_close(fast, reference)
+    loss_only = xent.softmax_cross_entropy(
+        z, target, weight=weight, reduction=reduction, label_smoothing=eps
+    )
+    np.testing.assert_array_equal(loss_only, fast[0])
+
+
+def test_compiled_kernel_sends_non_finite_rows_to_the_plain_version(compiled, monkeypatch):
+    _, z, target = random_case(12, num_rows=40)
+    z = z.astype(np.float32)
+    z[4, 2] = np.inf
+    z[9, :] = -np.inf
+    z[17, 3] = np.nan
+    z[25, [0, 5]] = -np.inf  # finite maximum: stays compiled, and e^-inf is exactly 0
+    z[30, :] = [np.inf, np.inf, 0, 0, 0, 0, 0]
+    weight = np.linspace(0.0, 1.5, z.shape[1]).astype(np.float32)
+    for eps in (0.0, 0.2):
+        fast, reference = both_kernels(
+            monkeypatch,
+            lambda eps=eps: xent.softmax_cross_entropy_with_grad(
+                z, target, weight=weight, reduction="none", label_smoothing=eps
+            ),
+        )
+        np.testing.assert_array_equal(np.isnan(fast[0]), np.isnan(reference[0]))
+        np.testing.assert_array_equal(np.isnan(fast[1]), np.isnan(reference[1]))
+        assert_float32_close(map(np.nan_to_num, fast), map(np.nan_to_num, reference))
+        if eps == 0:
+            assert fast[1][25, 0] == 0 and fast[1][25, 5] == 0
+
+
+def test_compiled_kernel_keeps_a_confident_rows_tiny_loss(compiled):
+    z = np.zeros((8, 3), dtype=np.float32)
+    z[:, 0] = np.linspace(20.0, 80.0, 8)
+    loss, grad = xent.softmax_cross_entropy_with_grad(z, np.zeros(8, int), reduction="none")
+    mass = 2 * np.exp(-z[:, 0].astype(np.float64))
+    np.testing.assert_allclose(loss, mass, rtol=1e-6)
+    np.testing.assert_allclose(grad[:, 0], -mass, rtol=1e-6)
+
+
+def test_compiled_exponential_is_within_two_ulp_of_the_true_one():
+    numba_kernel = pytest.importorskip("xent._rows_numba")
+    numba = pytest.importorskip("numba")
+
+    @numba.njit
+    def exp_all(x, out):
+        for i in range(x.shape[0]):
+            out[i] = numba_kernel.exp_nonpositive(x[i])
+
+    x = -np.geomspace(1e-8, 87.0, 100_001).astype(np.float32)
+    x = np.concatenate([x, np.float32([0.0, -87.0, -87.5, -100.0, -np.inf])])
+    got = np.empty_like(x)
+    exp_all(x, got)
+    want = np.exp(x.astype(np.float64))
+    normal = x >= -87.0
+    ulp = np.spacing(want[normal].astype(np.float32)).astype(np.float64)
+    assert np.max(np.abs(got[normal] - want[normal]) / ulp) <= 2
+    assert got[x == 0] == 1  # the top entry's e^0 is exactly 1
+    assert np.all(got[~normal] == 0)
+
+
+def test_compiled_kernel_is_bit_identical_for_every_thread_count(compiled, threads):
+    rng = np.random.default_rng(13)
+    z = rng.normal(size=(101, 13)).astype(np.float32)
+    target = rng.integers(0, 13, 101)
+    results = []
+    for count in (1, 2, 5):
+        threads(count)
+        results.append(xent.softmax_cross_entropy_with_grad(z, target, reduction="none"))
+    for loss, grad in results[1:]:
+        np.testing.assert_array_equal(loss, results[0][0])
+        np.testing.assert_array_equal(grad, results[0][1])
+
+
+def test_without_numba_the_numpy_kernel_serves_large_inputs(monkeypatch):
+    """The fallback: numba missing, the numpy kernel gives the same numbers."""
+    monkeypatch.setitem(sys.modules, "xent._rows_numba", None)  # import raises ImportError
+    monkeypatch.setattr(_rows, "_compiled", _rows._NOT_LOADED)
+    rng = np.random.default_rng(14)
+    z = rng.normal(size=(64, 1 << 14)).astype(np.float32)  # at the compiled size
+    target = rng.integers(0, z.shape[1], 64)
+    assert z.size >= _rows.COMPILED_ELEMENTS
+    loss, grad = xent.softmax_cross_entropy_with_grad(z, target)
+    assert _rows._compiled is None
+    want_loss, want_grad = plain_cross_entropy(z, target)
+    np.testing.assert_allclose(loss, want_loss, rtol=2e-6)
+    np.testing.assert_allclose(grad, want_grad, rtol=2e-5, atol=1e-10)
+
+
+def test_float16_logits_are_upcast_a_chunk_at_a_time(monkeypatch):
+    """No float32 copy of the whole input: the temporaries are a few chunks."""
+    monkeypatch.setattr(_rows, "PARALLEL_ELEMENTS", 1 << 40)
+    rng = np.random.default_rng(15)
+    z = rng.normal(size=(512, 8192)).astype(np.float16)  # 8 MiB, 16 MiB in float32
+    target = rng.integers(0, 8192, 512)
+    terms = _rows.RowTerms(
+        target, np.ones(512, np.float32), np.zeros(512, np.float32), np.ones(512, np.float32), 1.0
+    )
+    call = [z, terms, None, 8192, True, np.dtype(np.float16), None]
+    tracemalloc.start()
+    try:
+        loss, grad = _rows.index_cross_entropy(*call)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert loss.dtype == np.float32 and grad.dtype == np.float16
+    assert peak <= grad.nbytes + 3 * _rows.CHUNK_ELEMENTS * 4 + (1 << 20), peak
+    want_loss, want_grad = plain_cross_entropy(z, target, reduction="none")
+    np.testing.assert_allclose(loss, want_loss, rtol=1e-5)
+    np.testing.assert_allclose(grad, want_grad, rtol=2e-3, atol=1e-7)

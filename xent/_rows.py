@@ -17,6 +17,7 @@ rest of its chunk stays here.
 
 from __future__ import annotations
 
+import importlib
 import os
 import threading
 from collections.abc import Callable
@@ -31,6 +32,9 @@ import numpy as np
 CHUNK_ELEMENTS = 1 << 19
 # Below this many logits, starting threads costs more than it saves.
 PARALLEL_ELEMENTS = 1 << 20
+# From this many float32 logits on, the numba-compiled kernel is used (where numba is
+# installed): smaller inputs never pay for importing numba.
+COMPILED_ELEMENTS = 1 << 20
 
 _pool: ThreadPoolExecutor | None = None
 _pool_size = 0
@@ -156,6 +160,22 @@ class RowTerms(NamedTuple):
 Fallback = Callable[[np.ndarray, slice], tuple[np.ndarray, np.ndarray | None]]
 
 
+def _compiled_kernel() -> Any:
+    """The numba-compiled kernel (:mod:`xent._rows_numba`), or None where numba is missing."""
+    global _compiled
+    if _compiled is _NOT_LOADED:
+        try:
+            _compiled = importlib.import_module("xent._rows_numba").fused_rows
+        except ImportError:
+            _compiled = None
+    return _compiled
+
+
+_NOT_LOADED: Any = object()
+#: The compiled kernel once loaded (None without numba). Tests set it to None to force numpy.
+_compiled: Any = _NOT_LOADED
+
+
 def index_cross_entropy(
     z: np.ndarray,
     terms: RowTerms,
@@ -168,12 +188,16 @@ def index_cross_entropy(
     """Per-row losses ``(M,)`` and the scaled gradient ``(M, K)`` (in ``out_dtype``) of 2-D ``z``.
 
     Floating-point warnings are silenced inside: the kernel's NaN and inf are by design.
+    float16 logits are upcast to float32 one chunk at a time, never as a whole; the losses are
+    then float32. Large float32 inputs go through the numba-compiled kernel when numba is
+    installed, everything else through the numpy one.
 
-    ``fallback(z_rows, rows)`` gives the plain version's (losses, unscaled gradient) for a chunk
-    whose maxima are not all finite.
+    ``fallback(z_rows, rows)`` gives the plain version's (losses, unscaled gradient) for rows
+    whose maximum is not finite.
     """
     num_rows, num_classes = z.shape
-    loss = np.empty(num_rows, dtype=z.dtype)
+    work = np.dtype(np.float32) if z.dtype == np.float16 else z.dtype
+    loss = np.empty(num_rows, dtype=work)
     grad = np.empty(z.shape, dtype=out_dtype) if need_grad else None
     rows_per_chunk = max(1, CHUNK_ELEMENTS // max(num_classes, 1))
     chunks = [
@@ -181,17 +205,73 @@ def index_cross_entropy(
         for start in range(0, num_rows, rows_per_chunk)
     ]
     workers = 1 if z.size < PARALLEL_ELEMENTS else min(get_num_threads(), len(chunks))
+    compiled = None
+    if work == np.float32 and z.size >= COMPILED_ELEMENTS:
+        compiled = _compiled_kernel()
+    if compiled is not None:
+        # The compiled kernel's row coefficients, in one dtype each, so it compiles once.
+        coefficients = (
+            terms.a.astype(np.float64),
+            terms.b.astype(np.float64),
+            terms.total.astype(np.float64),
+            float(terms.scale),
+            np.empty(0, work) if class_weight is None else class_weight.astype(work),
+            class_weight is not None,
+            float(weight_total),
+            bool(np.any(terms.b)),
+        )
 
     def run(part: list[slice]) -> None:
+        upcast = None if z.dtype == work else np.empty((rows_per_chunk, num_classes), work)
         scratch = None
-        if grad is None or grad.dtype != z.dtype:
-            scratch = np.empty((rows_per_chunk, num_classes), dtype=z.dtype)
+        if (grad is None and compiled is None) or (grad is not None and grad.dtype != work):
+            scratch = np.empty((rows_per_chunk, num_classes), dtype=work)
         with np.errstate(all="ignore"):
             for rows in part:
+                count = rows.stop - rows.start
+                z_rows = z[rows]
+                if upcast is not None:
+                    z_rows = upcast[:count]
+                    np.copyto(z_rows, z[rows])
                 out = None if grad is None else grad[rows]
-                _fused_rows(
-                    z[rows], rows, terms, class_weight, weight_total, out, scratch, loss, fallback
+                if compiled is None:
+                    _fused_rows(
+                        z_rows,
+                        rows,
+                        terms,
+                        class_weight,
+                        weight_total,
+                        out,
+                        scratch,
+                        loss,
+                        fallback,
+                    )
+                    continue
+                g = out if scratch is None else scratch[:count]
+                bad = np.empty(count, dtype=np.bool_)
+                a, b, total, scale, weights, weighted, w_total, smoothing = coefficients
+                compiled(
+                    z_rows,
+                    np.argmax(z_rows, axis=1),
+                    terms.target[rows],
+                    a[rows],
+                    b[rows],
+                    total[rows],
+                    scale,
+                    weights,
+                    weighted,
+                    w_total,
+                    smoothing,
+                    np.empty((0, 0), work) if g is None else g,
+                    g is not None,
+                    loss[rows],
+                    bad,
                 )
+                if g is not None and g is not out:
+                    assert out is not None
+                    np.copyto(out, g, casting="unsafe")
+                if bad.any():
+                    _redo_plainly(z_rows, rows, bad, terms, out, loss, fallback)
 
     if workers == 1:
         run(chunks)
