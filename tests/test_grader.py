@@ -1,115 +1,654 @@
-"""The autograder: full marks for the solutions, zero for the stubs, and robustness."""
+"""The grader, tried as a hostile student would try it.
+
+Every submission here is graded in one batch (two at a time, as an instructor would run it),
+and each test asserts on its own row: an attack never scores more than the same work without
+the attack, no process outlives its grade, no input crashes the batch, and honest work, however
+carelessly laid out, gets its points.
+"""
 
 from __future__ import annotations
 
 import json
-import re
-import subprocess
-import sys
+import os
+import shutil
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.test_coursework import CODING_CHAPTERS, _chapter_id, needs_chapters
-from xent.coursework import notebooks
-from xent.coursework.grade import grade
+from xent.coursework import grade as grading
+from xent.coursework import registry, sandbox
+from xent.coursework.grade import Report, Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+MARKER = "XENTSURVIVORMARKER"
+HONEST_SCORE = 5.0  # chapter 1: 1.1 (1 point), 1.5 (2), 1.7 (2)
+
+needs_bwrap = pytest.mark.skipif(
+    sandbox.detect().kind != "bubblewrap" and not os.environ.get("CI"),
+    reason="bubblewrap is not installed here (CI installs it)",
+)
+
+IMPORTS = "import numpy as np\nimport xent\nfrom xent.coursework import check\n"
+SURPRISAL = "def surprisal(p):\n    return -np.log(p)\n"
+ENTROPY = """\
+def entropy(p, base=None):
+    p = np.asarray(p, dtype=np.float64)
+    safe = np.where(p > 0, p, 1.0)
+    h = -np.sum(p * np.log(safe), axis=-1)
+    return h / np.log(base) if base is not None else h
+"""
+EMPIRICAL = """\
+def empirical_entropy(samples, num_classes):
+    counts = np.bincount(np.asarray(samples), minlength=num_classes)
+    return entropy(counts / counts.sum())
+"""
+HONEST = [IMPORTS, SURPRISAL, ENTROPY, EMPIRICAL]
+BLANK = [
+    IMPORTS,
+    "def surprisal(p):\n    raise NotImplementedError\n",
+    "def entropy(p, base=None):\n    raise NotImplementedError\n",
+    "def empirical_entropy(samples, num_classes):\n    raise NotImplementedError\n",
+]
+CHECKS = 'check("1.1", surprisal)\ncheck("1.5", entropy)\ncheck("1.7", empirical_entropy)\n'
 
 
-def _variant(path: Path, tmp: Path, change: dict[str, str]) -> Path:
-    """A copy of a chapter whose solution for each exercise id in ``change`` is replaced."""
-    notebook = notebooks.load(path)
-    cells = notebook["cells"]
-    for index, cell in enumerate(cells):
-        if cell["cell_type"] == "code" and "solution" in notebooks.tags(cell):
-            exercise_id = notebooks._exercise_after(cells, index)
-            if exercise_id in change:
-                cell["source"] = change[exercise_id]
-    target = tmp / path.name
-    notebooks.save(notebook, target)
-    return target
-
-
-@needs_chapters
-@pytest.mark.parametrize("path", CODING_CHAPTERS, ids=lambda p: p.stem)
-def test_the_solutions_score_full_marks(path: Path) -> None:
-    report = grade(path)
-    assert report.exercises
-    assert report.total == report.max_total, report.table()
-
-
-@needs_chapters
-def test_the_untouched_student_edition_scores_zero_without_crashing(tmp_path: Path) -> None:
-    path = CODING_CHAPTERS[0]
-    student = tmp_path / path.name
-    notebooks.save(notebooks.for_jupyter(notebooks.load(path), _chapter_id(path)), student)
-    report = grade(student)
-    assert report.exercises and report.total == 0
-    assert all("NotImplementedError" in e.message for e in report.exercises), report.table()
-
-
-@needs_chapters
-def test_broken_slow_and_noisy_exercises_lose_only_their_own_points(tmp_path: Path) -> None:
-    path = max(CODING_CHAPTERS, key=lambda p: len(notebooks.checks(notebooks.load(p))))
-    ids = list(notebooks.checks(notebooks.load(path)))
-    if len(ids) < 2:
-        pytest.skip("needs a chapter with two coding exercises")
-    broken = {
-        ids[0]: "while True:\n    pass\n",
-        ids[1]: "print('x' * 50_000_000)\n",
+def notebook(*cells: str, metadata: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {
+        "cells": [
+            {
+                "cell_type": "code",
+                "metadata": {},
+                "source": text,
+                "outputs": [],
+                "execution_count": None,
+            }
+            for text in cells
+        ],
+        "metadata": metadata or {},
+        "nbformat": 4,
+        "nbformat_minor": 5,
     }
-    if len(ids) > 2:
-        broken[ids[2]] = "def broken(:\n    pass\n"
-    report = grade(_variant(path, tmp_path, broken), exercise_timeout=3)
-    by_id = {e.id: e for e in report.exercises}
-    assert all(by_id[exercise_id].points == 0 for exercise_id in broken), report.table()
-    rest = [e for e in report.exercises if e.id not in broken]
-    assert all(e.points == e.max_points for e in rest), report.table()
 
 
-@needs_chapters
-def test_a_submission_that_kills_its_process_loses_only_that_exercise(tmp_path: Path) -> None:
-    path = max(CODING_CHAPTERS, key=lambda p: len(notebooks.checks(notebooks.load(p))))
-    ids = list(notebooks.checks(notebooks.load(path)))
-    variant = _variant(path, tmp_path, {ids[0]: "import os\nos._exit(3)\n"})
-    report = grade(variant)
-    by_id = {e.id: e for e in report.exercises}
-    assert by_id[ids[0]].points == 0
-    assert all(e.points == e.max_points for e in report.exercises if e.id != ids[0])
+ATTACKS: dict[str, list[str]] = {
+    # Patch the checker and empty the registry from a notebook cell.
+    "patch_checker": [
+        *BLANK,
+        """\
+import xent.coursework.compare as compare, xent.coursework.registry as registry
+compare.same = lambda *args, **kwargs: True
+registry._DEFINED.clear(); registry._LOADED.clear()
+import xent.coursework.check as chk
+chk.same = compare.same
+""",
+    ],
+    # Return whatever the calling frames hold that looks like an answer.
+    "frame_introspection": [
+        IMPORTS,
+        """\
+import sys
+def _steal(*args, **kwargs):
+    frame = sys._getframe(1)
+    while frame is not None:
+        for name in ("expected", "reference", "value"):
+            if name in frame.f_locals and not callable(frame.f_locals[name]):
+                return frame.f_locals[name]
+        frame = frame.f_back
+    return 0.0
+surprisal = _steal
+def entropy(p, base=None):
+    return _steal()
+def empirical_entropy(samples, num_classes):
+    return _steal()
+""",
+    ],
+    # Forge result lines: in the results file, on stdout, on stderr, on raw descriptors.
+    "forged_output": [
+        *BLANK,
+        """\
+import json, os, sys
+job = json.load(open("job.json"))
+with open("results.jsonl", "a") as out:
+    for case in job["cases"]:
+        for _ in range(2):
+            out.write(json.dumps({"key": case["key"], "value": 0.0}) + "\\n")
+    out.write(json.dumps({"key": "not-a-key", "value": 1.0}) + "\\n")
+    out.write("garbage\\n")
+line = "deadbeef result " + json.dumps({"id": "1.5", "score": 3000, "passed": 9, "total": 9})
+print(line); print(line, file=sys.stderr)
+os.write(1, (line + "\\n").encode()); os.write(2, (line + "\\n").encode())
+""",
+    ],
+    # The forbidden function, reached around every in-process hook.
+    "setprofile_none": [
+        IMPORTS,
+        SURPRISAL,
+        """\
+import sys
+sys.setprofile(None); sys.settrace(None)
+def entropy(p, base=None):
+    sys.setprofile(None)
+    return xent.entropy(p, base=base)
+""",
+        EMPIRICAL,
+    ],
+    "thread": [
+        IMPORTS,
+        SURPRISAL,
+        """\
+import threading
+def entropy(p, base=None):
+    box = []
+    thread = threading.Thread(target=lambda: box.append(xent.entropy(p, base=base)))
+    thread.start(); thread.join()
+    return box[0]
+""",
+        EMPIRICAL,
+    ],
+    "rebinding": [
+        IMPORTS,
+        SURPRISAL,
+        """\
+import xent.information
+_saved = xent.information.entropy
+xent.entropy = xent.information.entropy = lambda *args, **kwargs: 0.0
+import importlib
+importlib.reload(xent.information)
+def entropy(p, base=None):
+    return _saved(p, base=base)
+""",
+        EMPIRICAL,
+    ],
+    "equivalents": [
+        IMPORTS,
+        SURPRISAL,
+        """\
+import scipy.stats, scipy.special
+def entropy(p, base=None):
+    return scipy.stats.entropy(p, base=base, axis=-1)
+def empirical_entropy(samples, num_classes):
+    counts = np.bincount(np.asarray(samples), minlength=num_classes)
+    return float(xent.entropy_from_logits(np.log(counts / counts.sum())))
+""",
+    ],
+    "equivalents_elementwise": [
+        IMPORTS,
+        SURPRISAL,
+        """\
+import scipy.special
+def entropy(p, base=None):
+    h = np.sum(xent.entr(np.asarray(p, dtype=float)) + 0 * xent.rel_entr(p, p), axis=-1)
+    return h / np.log(base) if base else h
+def empirical_entropy(samples, num_classes):
+    counts = np.bincount(np.asarray(samples), minlength=num_classes)
+    return float(np.sum(scipy.special.entr(counts / counts.sum())))
+""",
+    ],
+    # Builtins the grader might use, replaced.
+    "builtins": [
+        *BLANK,
+        """\
+import builtins, json
+builtins.sum = lambda *args, **kwargs: 0
+builtins.abs = lambda value: 0
+builtins.isinstance = lambda *args: True
+json.loads = lambda *args, **kwargs: {"cases": [], "functions": {}}
+""",
+    ],
+    # The instructor's chapter with its solutions, looked for everywhere.
+    "instructor_sources": [
+        IMPORTS,
+        """\
+import glob, json, os, pathlib, xent
+found = []
+for base in [pathlib.Path(xent.__file__).resolve().parents[1], pathlib.Path("/work"),
+             pathlib.Path("/root"), pathlib.Path("/home"), pathlib.Path("/tmp")]:
+    try:
+        found += list(base.rglob("01_entropy.ipynb"))[:5]
+    except OSError:
+        pass
+for path in found:
+    try:
+        cells = json.load(open(path))["cells"]
+    except Exception:
+        continue
+    for cell in cells:
+        if "solution" in cell.get("metadata", {}).get("tags", []):
+            exec("".join(cell["source"]), globals())
+""",
+    ],
+    # The installed package and numpy edited on disk.
+    "disk_tampering": [
+        *BLANK,
+        """\
+import os, numpy, xent
+for folder in (os.path.dirname(xent.__file__), os.path.dirname(numpy.__file__)):
+    for name in os.listdir(folder):
+        if name.endswith(".py"):
+            try:
+                with open(os.path.join(folder, name), "a") as handle:
+                    handle.write("\\nraise SystemExit('tampered')\\n")
+            except OSError:
+                pass
+""",
+    ],
+    # Processes that try to outlive the grade.
+    "forked_child": [
+        *HONEST,
+        f"""\
+import os, subprocess, sys, time
+subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)", "{MARKER}"],
+                 start_new_session=True)
+if os.fork() == 0:
+    os.setsid()
+    os.execv(sys.executable, [sys.executable, "-c", "import time; time.sleep(600)", "{MARKER}"])
+""",
+    ],
+    "fork_bomb": [
+        *HONEST,
+        """\
+import os
+for _ in range(100000):
+    try:
+        os.fork()
+    except OSError:
+        break
+""",
+    ],
+    "memory_bomb": [
+        *HONEST,
+        """\
+try:
+    hog = bytearray(64 * 2**30)
+except MemoryError:
+    pass
+import numpy as np
+try:
+    huge = np.ones((2**36,), dtype=np.float64)
+except MemoryError:
+    pass
+""",
+    ],
+    "ignored_signals": [
+        *HONEST,
+        """\
+import signal
+for sig in (signal.SIGINT, signal.SIGALRM, signal.SIGTERM):
+    signal.signal(sig, signal.SIG_IGN)
+while True:
+    pass
+""",
+    ],
+    # Isolation, measured by the score: a function that sabotages itself when it escapes.
+    "network_and_files": [
+        IMPORTS,
+        """\
+import os, socket
+def _escaped():
+    try:
+        socket.create_connection(("1.1.1.1", 53), timeout=1).close()
+        return "network"
+    except OSError:
+        pass
+    for path in ("/work/main/book", "/root/.bashrc", "/etc/shadow"):
+        if os.path.exists(path):
+            return path
+    try:
+        open("/usr/lib/xent-escape", "w").close()
+        return "wrote to /usr"
+    except OSError:
+        return ""
+ESCAPED = _escaped()
+def surprisal(p):
+    return -np.log(p) if not ESCAPED else 0.0
+""",
+        ENTROPY,
+        EMPIRICAL,
+        """\
+import shutil
+for folder in ("/sandbox", "/tmp", "/sandbox-lib"):
+    shutil.rmtree(folder, ignore_errors=True)
+""",
+    ],
+    # Careless but honest.
+    "careless_untagged": [
+        IMPORTS,
+        SURPRISAL + "\nprint(check)  # check('1.1', surprisal)\n",
+        '# check("1.5", entropy) is below\n' + ENTROPY + CHECKS,
+        EMPIRICAL,
+    ],
+    "careless_renamed": [
+        IMPORTS,
+        SURPRISAL,
+        ENTROPY.replace("def entropy", "def my_entropy"),
+        EMPIRICAL.replace("entropy(counts", "my_entropy(counts"),
+        'check("1.5", my_entropy)\n',
+    ],
+    # Hard-coding the visible answers is not enough.
+    "visible_answers_only": [
+        IMPORTS,
+        """\
+def surprisal(p):
+    return {0.5: np.log(2.0), 1.0: 0.0}.get(float(np.asarray(p).flat[0]), 0.0) if np.ndim(p) == 0 \\
+        else np.log([4.0, 8.0])
+def entropy(p, base=None):
+    return np.log(2.0) if base is None else 1.0
+def empirical_entropy(samples, num_classes):
+    return np.log(2.0)
+""",
+    ],
+    "honest": HONEST,
+    "blank": BLANK,
+    # The baseline for attacks whose functions return constants: what 0.0 earns by itself
+    # (cases whose answer is 0, such as the entropy of a one-hot p).
+    "zeros": [
+        IMPORTS,
+        """\
+def surprisal(p):
+    return 0.0
+def entropy(p, base=None):
+    return 0.0
+def empirical_entropy(samples, num_classes):
+    return 0.0
+""",
+    ],
+}
+
+MALFORMED: dict[str, bytes] = {
+    "01_list.ipynb": b"[]",
+    "01_bad_cells.ipynb": b'{"cells": "abc"}',
+    "01_empty.ipynb": b"",
+    "01_not_json.ipynb": b"{this is not json",
+    "01_binary.ipynb": bytes(range(256)),
+    "no_chapter_here.ipynb": json.dumps(notebook("x = 1")).encode(),
+}
 
 
-@needs_chapters
-def test_deleted_check_cells_still_appear_with_zero_points(tmp_path: Path) -> None:
-    path = CODING_CHAPTERS[0]
-    notebook = notebooks.load(path)
-    notebook["cells"] = [
-        c for c in notebook["cells"] if not notebooks.CHECK_CALL.search(notebooks.source(c))
-    ]
-    target = tmp_path / path.name
-    notebooks.save(notebook, target)
-    report = grade(target)
-    assert report.exercises and report.total == 0
+def _nbformat3() -> dict[str, Any]:
+    return {
+        "nbformat": 3,
+        "nbformat_minor": 0,
+        "metadata": {},
+        "worksheets": [
+            {
+                "cells": [
+                    {
+                        "cell_type": "code",
+                        "input": text,
+                        "language": "python",
+                        "outputs": [],
+                        "metadata": {},
+                    }
+                    for text in HONEST
+                ],
+                "metadata": {},
+            }
+        ],
+    }
 
 
-@needs_chapters
-def test_the_command_line_json_is_valid_and_matches_the_table(tmp_path: Path) -> None:
-    path = CODING_CHAPTERS[0]
-    run = [sys.executable, "-m", "xent", "grade", str(path)]
-    table = subprocess.run(run, capture_output=True, text=True, check=True, cwd=tmp_path).stdout
-    data = json.loads(
-        subprocess.run(run + ["--json"], capture_output=True, text=True, check=True,
-                       cwd=tmp_path).stdout
+def _tampered_files() -> list[str]:
+    """Files of xent or numpy holding the line the tampering attack appends."""
+    import numpy
+
+    import xent
+
+    found = []
+    for package in (xent, numpy):
+        for path in Path(package.__file__).parent.glob("*.py"):
+            if "raise SystemExit('tampered')" in path.read_text(errors="replace"):
+                found.append(str(path))
+    return found
+
+
+def _survivors() -> list[str]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if MARKER in command and "pytest" not in command:
+            found.append(f"{entry.name}: {command}")
+    return found
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    folder = tmp_path_factory.mktemp("submissions")
+    for name, cells in ATTACKS.items():
+        (folder / f"{name}_01_entropy.ipynb").write_text(json.dumps(notebook(*cells)))
+    for name, data in MALFORMED.items():
+        (folder / name).write_bytes(data)
+    (folder / "old_01_entropy.ipynb").write_text(json.dumps(_nbformat3()))
+    (folder / "4711_01_entropy.ipynb").write_text(json.dumps(notebook(*HONEST)))
+    # A file named as chapter 1 whose metadata says chapter 2: the metadata wins.
+    (folder / "meta_01_entropy.ipynb").write_text(
+        json.dumps(notebook(IMPORTS, metadata={"xent": {"chapter": 2}}))
     )
-    assert data["total"] == sum(e["points"] for e in data["exercises"])
-    assert f"Total: {data['total']:g} / {data['max_total']} points" in table
-    for exercise in data["exercises"]:
-        assert re.search(rf"^{re.escape(exercise['id'])}\s+{exercise['points']:g}/"
-                         rf"{exercise['max_points']}\s+{exercise['passed_cases']}/", table,
-                         flags=re.MULTILINE)
+    # Graded after the tampering attempt (sorted names): a blank notebook still scores 0.
+    (folder / "zz_after_tampering_01_entropy.ipynb").write_text(json.dumps(notebook(*BLANK)))
+    settings = Settings(
+        timeout=90,
+        exercise_timeout=8,
+        seed=1234,
+        limits=sandbox.Limits(memory_bytes=2 * 2**30, processes=48, cpu_seconds=120),
+    )
+    start = time.monotonic()
+    reports, warnings = grading.grade_batch([str(folder)], settings=settings, jobs=2)
+    seconds = time.monotonic() - start
+    time.sleep(0.5)
+    return {
+        "reports": {Path(r.notebook).name: r for r in reports},
+        "warnings": warnings,
+        "seconds": seconds,
+        "survivors": _survivors(),
+        "tampered_files": _tampered_files(),
+        "folder": folder,
+    }
 
 
-def test_an_unreadable_submission_is_reported_not_raised(tmp_path: Path) -> None:
-    target = tmp_path / "01_entropy.ipynb"
-    target.write_text("{ not json")
-    report = grade(target)
-    assert report.total == 0
-    assert all("unreadable" in e.message for e in report.exercises)
+def _report(batch: dict[str, Any], name: str) -> Report:
+    return batch["reports"][f"{name}_01_entropy.ipynb"]
+
+
+def _by_id(report: Report) -> dict[str, float]:
+    return {e.id: e.points for e in report.exercises}
+
+
+@needs_bwrap
+def test_honest_work_scores_full_marks_and_blank_work_zero(batch: dict[str, Any]) -> None:
+    honest, blank = _report(batch, "honest"), _report(batch, "blank")
+    assert honest.status == "graded" and honest.total == HONEST_SCORE, honest.table()
+    assert blank.status == "graded" and blank.total == 0 and blank.max_total == 5, blank.table()
+    assert honest.seed is not None and honest.sandbox == "bubblewrap"
+
+
+@needs_bwrap
+@pytest.mark.parametrize(
+    "attack",
+    ["patch_checker", "forged_output", "builtins", "instructor_sources", "disk_tampering"],
+)
+def test_an_attack_on_blank_work_scores_zero(batch: dict[str, Any], attack: str) -> None:
+    report = _report(batch, attack)
+    assert report.status == "graded", report.table()
+    assert report.total == 0, report.table()
+
+
+@needs_bwrap
+def test_reading_the_callers_frames_finds_no_expected_value(batch: dict[str, Any]) -> None:
+    # Nothing in the student's process knows an expected value: the functions that look for
+    # one find nothing, return 0.0, and score exactly what returning 0.0 scores.
+    report, zeros = _report(batch, "frame_introspection"), _report(batch, "zeros")
+    assert report.total == zeros.total < 0.4 * HONEST_SCORE, (report.table(), zeros.table())
+
+
+@needs_bwrap
+@pytest.mark.parametrize(
+    "attack", ["setprofile_none", "thread", "rebinding", "equivalents", "equivalents_elementwise"]
+)
+def test_a_forbidden_function_however_reached_earns_nothing(
+    batch: dict[str, Any], attack: str
+) -> None:
+    report = _report(batch, attack)
+    points = _by_id(report)
+    assert points["1.5"] == 0, report.table()
+    assert points["1.1"] == 1, report.table()
+    if attack != "thread":  # there the error is raised in the thread, and the result is lost
+        entropy_row = next(e for e in report.exercises if e.id == "1.5")
+        assert "not allowed in exercise" in entropy_row.message, entropy_row.message
+    if attack.startswith("equivalents"):
+        assert points["1.7"] == 0, report.table()
+
+
+@needs_bwrap
+def test_forged_results_void_the_exercise_and_never_add_credit(batch: dict[str, Any]) -> None:
+    report = _report(batch, "forged_output")
+    assert all(e.points <= e.max_points for r in batch["reports"].values() for e in r.exercises)
+    assert any("VOID" in e.message for e in report.exercises), report.table()
+    assert any("did not ask for" in note for note in report.notes), report.notes
+
+
+@needs_bwrap
+@pytest.mark.parametrize(
+    "attack",
+    ["forked_child", "fork_bomb", "memory_bomb", "ignored_signals", "network_and_files"],
+)
+def test_an_attack_beside_honest_work_keeps_the_honest_score(
+    batch: dict[str, Any], attack: str
+) -> None:
+    report = _report(batch, attack)
+    assert report.status == "graded", report.table()
+    assert report.total == HONEST_SCORE, report.table()
+
+
+@needs_bwrap
+def test_no_process_outlives_its_grade(batch: dict[str, Any]) -> None:
+    assert batch["survivors"] == []
+
+
+@needs_bwrap
+def test_a_forked_child_does_not_hold_the_grade(batch: dict[str, Any]) -> None:
+    assert _report(batch, "forked_child").seconds < 60
+
+
+@needs_bwrap
+def test_nothing_on_disk_changes(batch: dict[str, Any]) -> None:
+    assert batch["tampered_files"] == []
+    assert not Path("/usr/lib/xent-escape").exists()
+    after = batch["reports"]["zz_after_tampering_01_entropy.ipynb"]
+    assert after.status == "graded" and after.total == 0, after.table()
+
+
+@needs_bwrap
+def test_careless_honest_students_get_their_points(batch: dict[str, Any]) -> None:
+    for name in ("careless_untagged", "careless_renamed"):
+        report = _report(batch, name)
+        assert report.total == HONEST_SCORE, report.table()
+
+
+@needs_bwrap
+def test_hard_coded_visible_answers_fail_the_hidden_cases(batch: dict[str, Any]) -> None:
+    report = _report(batch, "visible_answers_only")
+    assert 0 < report.total < 0.6 * HONEST_SCORE, report.table()
+    hidden = [c for e in report.exercises for c in e.cases if c.kind == "hidden" and not c.passed]
+    assert hidden and all(c.message.startswith("hidden: ") for c in hidden)
+    # A failed hidden case is named by its category; its values are never shown.
+    assert not any("expected" in c.message for c in hidden)
+
+
+@needs_bwrap
+def test_every_malformed_input_gets_a_row_with_a_reason(batch: dict[str, Any]) -> None:
+    reports = batch["reports"]
+    for name in MALFORMED:
+        report = reports[name]
+        assert report.status == "invalid" and report.reason, (name, report.table())
+        assert report.total == 0
+    assert "not valid JSON" in reports["01_not_json.ipynb"].reason
+    assert "is a list" in reports["01_list.ipynb"].reason
+    assert "empty" in reports["01_empty.ipynb"].reason
+    assert "--chapter" in reports["no_chapter_here.ipynb"].reason
+
+
+@needs_bwrap
+def test_nbformat_3_lms_names_and_metadata_are_understood(batch: dict[str, Any]) -> None:
+    reports = batch["reports"]
+    assert reports["old_01_entropy.ipynb"].total == HONEST_SCORE
+    lms = reports["4711_01_entropy.ipynb"]
+    assert lms.chapter == "1" and lms.student == "4711" and lms.total == HONEST_SCORE
+    assert reports["meta_01_entropy.ipynb"].chapter == "2"
+
+
+@needs_bwrap
+def test_a_batch_of_this_size_finishes_in_bounded_time(batch: dict[str, Any]) -> None:
+    assert batch["seconds"] < 600, batch["seconds"]
+
+
+def test_the_same_seed_draws_the_same_hidden_cases() -> None:
+    for exercise in registry.exercises().values():
+        first, second = exercise.hidden_cases(99), exercise.hidden_cases(99)
+        assert [c.category for c in first] == [c.category for c in second]
+        assert all(c.category for c in first), exercise.id
+
+
+def test_every_exercise_has_visible_and_hidden_cases() -> None:
+    for exercise in registry.exercises().values():
+        assert exercise.cases(), exercise.id
+        assert len(exercise.hidden_cases(0)) >= 3, exercise.id
+        assert exercise.function.isidentifier(), exercise.id
+
+
+def test_a_failure_of_the_grader_is_not_a_zero_for_the_student(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "alice_01_entropy.ipynb"
+    path.write_text(json.dumps(notebook(*HONEST)))
+    monkeypatch.setattr(grading, "_python", lambda: "/nonexistent/python3")
+    report = grading.grade(path, timeout=30)
+    assert report.status == "grader-error", report.table()
+    assert "grader error" in report.reason
+    assert [e.message for e in report.exercises] == ["not graded: grader error"] * 3
+
+
+def test_student_ids_come_from_the_file_name_or_its_folder() -> None:
+    assert grading.student_id(Path("alice_01_entropy.ipynb")) == "alice"
+    assert grading.student_id(Path("4711_01_entropy.ipynb")) == "4711"
+    assert grading.student_id(Path("subs/bob/01_entropy.ipynb")) == "bob"
+    assert grading.student_id(Path("x-carol-01.ipynb"), r"x-(?P<student>\w+)-") == "carol"
+
+
+@needs_bwrap
+def test_the_gradebook_json_and_feedback_files_are_written(
+    batch: dict[str, Any], tmp_path: Path
+) -> None:
+    reports = list(batch["reports"].values())
+    grading.write_outputs(reports, tmp_path)
+    rows = (tmp_path / "gradebook.csv").read_text().splitlines()
+    assert rows[0].startswith("student,file,chapter,status,score,max_score,exercise 1.1")
+    assert len(rows) == len(reports) + 1
+    data = json.loads((tmp_path / "grades.json").read_text())
+    assert {"seed", "exercises", "status"} <= set(data[0])
+    feedback = list((tmp_path / "feedback").glob("*.md"))
+    assert len(feedback) == len(reports)
+    honest = next(p for p in feedback if p.name.startswith("honest"))
+    assert "5 / 5 points" in honest.read_text()
+
+
+def test_without_bubblewrap_the_grader_warns_and_still_grades(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_which = shutil.which
+    monkeypatch.setattr(
+        shutil, "which", lambda name, *a, **k: None if name == "bwrap" else real_which(name)
+    )
+    fallback = sandbox.detect()
+    assert fallback.kind == "process-group" and fallback.warnings
+    monkeypatch.setattr(sandbox, "detect", lambda allow_fallback=True: fallback)
+    path = tmp_path / "bob_01_entropy.ipynb"
+    path.write_text(json.dumps(notebook(*HONEST)))
+    report = grading.grade(path, timeout=120)
+    assert report.sandbox == "process-group" and report.total == HONEST_SCORE, report.table()
