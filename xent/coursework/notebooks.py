@@ -57,8 +57,16 @@ def checks(notebook: dict[str, Any]) -> dict[str, str]:
     return found
 
 
-def _remove_solution_markdown(text: str, inside: bool) -> tuple[str, bool]:
-    """Drop gated solutions and ``solution`` blocks; ``inside`` carries across cells."""
+class UnclosedSolution(ValueError):
+    """A solution block that never ends: stripping it would delete the rest of the notebook."""
+
+
+def _remove_solution_markdown(text: str, inside: bool, cell: int = 0) -> tuple[str, bool]:
+    """Drop gated solutions and ``solution`` blocks; ``inside`` carries across cells.
+
+    Raises:
+        UnclosedSolution: a solution directive whose fence is not closed in its cell.
+    """
     kept: list[str] = []
     lines = text.split("\n")
     i = 0
@@ -70,6 +78,11 @@ def _remove_solution_markdown(text: str, inside: bool) -> tuple[str, bool]:
             j = i + 1
             while j < len(lines) and lines[j].strip() != closing:
                 j += 1
+            if j == len(lines):
+                raise UnclosedSolution(
+                    f"cell {cell}: the {{{match['name']}}} directive opened by {closing} is "
+                    f"never closed in that cell"
+                )
             if match["name"] == "solution-start":
                 inside = True
             elif match["name"] == "solution-end":
@@ -119,11 +132,15 @@ def without_solutions(notebook: dict[str, Any], *, clear_outputs: bool) -> dict[
     ids = list(checks(notebook))
     cells: list[dict[str, Any]] = []
     inside = False
+    opened = -1
     solutions_seen = 0
     for index, cell in enumerate(result.get("cells", [])):
         kind = cell.get("cell_type")
         if kind == "markdown":
-            text, inside = _remove_solution_markdown(source(cell), inside)
+            was_inside = inside
+            text, inside = _remove_solution_markdown(source(cell), inside, index)
+            if inside and not was_inside:
+                opened = index
             if text.strip():
                 cell["source"] = text
                 cells.append(cell)
@@ -146,6 +163,11 @@ def without_solutions(notebook: dict[str, Any], *, clear_outputs: bool) -> dict[
             cell["outputs"] = []
             cell["execution_count"] = None
         cells.append(cell)
+    if inside:
+        raise UnclosedSolution(
+            f"cell {opened}: a solution-start has no solution-end after it; the student "
+            "edition would lose every cell that follows"
+        )
     result["cells"] = cells
     result.setdefault("metadata", {})["xent"] = {"exercises": checks(notebook)}
     return result
@@ -311,6 +333,9 @@ def for_jupyter(notebook: dict[str, Any], chapter: str = "") -> dict[str, Any]:
     numbers = numbering(notebook, chapter) if chapter else {}
     counter = [0]
     result = without_solutions(notebook, clear_outputs=True)
+    if chapter:
+        # The grader reads the chapter from here before it trusts the file name.
+        result["metadata"]["xent"]["chapter"] = int(chapter)
     for cell in result["cells"]:
         if cell.get("cell_type") == "markdown":
             cell["source"] = plain_markdown(source(cell), glued, numbers, counter, chapter)

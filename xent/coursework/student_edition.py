@@ -8,12 +8,12 @@ executed). Both come from the repository's own ``_toc.yml``, ``_config.yml`` and
 
 from __future__ import annotations
 
-import re
 import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from xent.coursework import notebooks
 
@@ -30,9 +30,26 @@ def repository_root() -> Path:
 
 def chapters(root: Path) -> list[Path]:
     """The notebooks listed in ``_toc.yml``, in order."""
-    toc = (root / "_toc.yml").read_text(encoding="utf-8")
-    files = re.findall(r"^\s*-?\s*(?:file|root):\s*(\S+)", toc, flags=re.MULTILINE)
-    return [root / f"{name}.ipynb" for name in files if (root / f"{name}.ipynb").is_file()]
+    import yaml
+
+    toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))
+    files: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key in ("root", "file"):
+                if isinstance(node.get(key), str):
+                    files.append(node[key])
+            for value in node.values():
+                if isinstance(value, (list, dict)):
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(toc)
+    names = [str(Path(name).with_suffix("")) for name in files]
+    return [root / f"{name}.ipynb" for name in names if (root / f"{name}.ipynb").is_file()]
 
 
 def write_notebooks(root: Path, out: Path) -> list[Path]:
@@ -63,16 +80,12 @@ def build_site(root: Path, out: Path) -> None:
         for chapter in chapters(work):
             student = notebooks.without_solutions(notebooks.load(chapter), clear_outputs=False)
             notebooks.save(student, chapter)
-        config = (work / "_config.yml").read_text(encoding="utf-8")
-        config = re.sub(r"execute_notebooks:\s*\w+", 'execute_notebooks: "off"', config)
-        config = re.sub(
-            r"^title:\s*\"?(.*?)\"?\s*$",
-            r'title: "\1 (student edition)"',
-            config,
-            count=1,
-            flags=re.MULTILINE,
-        )
-        (work / "_config.yml").write_text(config, encoding="utf-8")
+        import yaml
+
+        settings = yaml.safe_load((work / "_config.yml").read_text(encoding="utf-8"))
+        settings.setdefault("execute", {})["execute_notebooks"] = "off"
+        settings["title"] = f"{settings.get('title', 'The course')} (student edition)"
+        (work / "_config.yml").write_text(yaml.safe_dump(settings, sort_keys=False), "utf-8")
         command = [
             sys.executable,
             "-c",
