@@ -50,7 +50,7 @@ def xlogy(x: ArrayLike, y: ArrayLike) -> np.ndarray:
         Cover, T. M. and Thomas, J. A. (2006). *Elements of Information Theory*, §2.1.
     """
     x_arr, y_arr, dtype = _two_floats(x, y, "x", "y")
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         result = x_arr * np.log(y_arr)
     result = np.where((x_arr == 0) & ~np.isnan(y_arr), 0.0, result)
     return _validate.cast(result, dtype)
@@ -83,7 +83,7 @@ def xlog1py(x: ArrayLike, y: ArrayLike) -> np.ndarray:
         Cover, T. M. and Thomas, J. A. (2006). *Elements of Information Theory*, §2.1.
     """
     x_arr, y_arr, dtype = _two_floats(x, y, "x", "y")
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         result = x_arr * np.log1p(y_arr)
     result = np.where((x_arr == 0) & ~np.isnan(y_arr), 0.0, result)
     return _validate.cast(result, dtype)
@@ -113,7 +113,7 @@ def entr(x: ArrayLike) -> np.ndarray:
         Shannon, C. E. (1948). A mathematical theory of communication.
     """
     x_arr, dtype = _validate.float_array(x, "x")
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         result = -x_arr * np.log(x_arr)
     result = np.where(x_arr == 0, 0.0, result)
     result = np.where(x_arr < 0, -np.inf, result)
