@@ -73,8 +73,14 @@ def __xent_call_cases(__job, __path_out, __done, __exercise):
 """
 
 
+_STARTED = time.monotonic()
+_TIMES: dict[str, float] = {}
+
+
 def _status(stage: str, **details: Any) -> None:
-    Path("status.json").write_text(json.dumps({"stage": stage, **details}), encoding="utf-8")
+    _TIMES[stage] = round(time.monotonic() - _STARTED, 2)
+    record = {"stage": stage, "times": _TIMES, **details}
+    Path("status.json").write_text(json.dumps(record), encoding="utf-8")
 
 
 def _done_keys() -> set[str]:
