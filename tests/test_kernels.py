@@ -329,8 +329,9 @@ def test_without_numba_the_numpy_kernel_serves_large_inputs(monkeypatch):
     """The fallback: numba missing, the numpy kernel gives the same numbers."""
     monkeypatch.setitem(sys.modules, "xent._rows_numba", None)  # import raises ImportError
     monkeypatch.setattr(_rows, "_compiled", _rows._NOT_LOADED)
+    monkeypatch.setattr(_rows, "COMPILED_ELEMENTS", 1 << 16)
     rng = np.random.default_rng(14)
-    z = rng.normal(size=(64, 1 << 14)).astype(np.float32)  # at the compiled size
+    z = rng.normal(size=(64, 1 << 12)).astype(np.float32)  # past the compiled size
     target = rng.integers(0, z.shape[1], 64)
     assert z.size >= _rows.COMPILED_ELEMENTS
     loss, grad = xent.softmax_cross_entropy_with_grad(z, target)

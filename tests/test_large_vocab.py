@@ -170,3 +170,96 @@ def test_no_rows_gives_zero_gradients_not_uninitialised_memory() -> None:
     assert float(loss) == 0.0 and d_hidden.shape == (0, 3)
     assert d_bias is not None
     assert not d_weight.any() and not d_bias.any()
+
+
+@pytest.fixture
+def compiled_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The numba-compiled kernel for every float32 block, however small (skipped without it)."""
+    from xent import _rows
+
+    numba_kernel = pytest.importorskip("xent._rows_numba")
+    monkeypatch.setattr(_rows, "_compiled", numba_kernel.fused_rows)
+    monkeypatch.setattr(_rows, "COMPILED_ELEMENTS", 1)
+
+
+@pytest.mark.parametrize("label_smoothing", [0.0, 0.1])
+@pytest.mark.parametrize("reduction", ["mean", "none"])
+def test_float32_blocks_through_the_compiled_kernel_equal_the_naive_loss(
+    compiled_blocks: None, label_smoothing: float, reduction: str
+) -> None:
+    hidden, weight, b, target = _problem(8)
+    args = (hidden.astype(np.float32), weight.astype(np.float32), target)
+    kwargs = {"reduction": reduction, "label_smoothing": label_smoothing}
+    loss, grads = xent.linear_cross_entropy_with_grad(
+        *args, bias=b.astype(np.float32), chunk_size=9, **kwargs
+    )
+    want_loss, want_grads = _naive(hidden, weight, b, target, **kwargs)
+    for got, expected in zip((loss, *grads), (want_loss, *want_grads), strict=True):
+        scale = np.max(np.abs(expected))
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5 * scale)
+
+
+@pytest.mark.parametrize("float32", [False, True])
+def test_rows_with_non_finite_logits_match_the_naive_version(
+    compiled_blocks: None, float32: bool
+) -> None:
+    """Such rows are redone by the plain formulas, even though the block is worked in place."""
+    hidden, weight, _, target = _problem(9, bias=False)
+    hidden[2, 0] = np.nan
+    hidden[5, :] = np.inf
+    if float32:
+        hidden, weight = hidden.astype(np.float32), weight.astype(np.float32)
+    loss, (d_hidden, _, _) = xent.linear_cross_entropy_with_grad(
+        hidden, weight, target, reduction="none", chunk_size=8
+    )
+    with np.errstate(invalid="ignore"):
+        want_loss, (want_d_hidden, _, _) = _naive(hidden, weight, None, target, reduction="none")
+    np.testing.assert_allclose(loss, want_loss, rtol=1e-5)
+    np.testing.assert_allclose(d_hidden, want_d_hidden, rtol=1e-5, atol=1e-6)
+    assert np.isnan(loss[2]) and np.isnan(loss[5])
+
+
+def test_each_block_of_logits_is_computed_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from xent import large_vocab
+
+    calls = []
+    original = large_vocab._block_logits
+
+    def counting(inputs, rows, out):  # type: ignore[no-untyped-def]
+        calls.append((rows.start, rows.stop))
+        return original(inputs, rows, out)
+
+    monkeypatch.setattr(large_vocab, "_block_logits", counting)
+    hidden, weight, b, target = _problem(10)
+    xent.linear_cross_entropy_with_grad(hidden, weight, target, bias=b, chunk_size=10)
+    rows_per_block = 10 * 10 // V  # 3 rows of all 29 classes
+    assert calls == [(start, min(start + 3, N)) for start in range(0, N, rows_per_block)]
+
+
+def test_temporaries_beyond_the_gradients_are_one_block_and_a_slice() -> None:
+    rng = np.random.default_rng(11)
+    hidden = rng.normal(size=(1024, 64)).astype(np.float32)
+    weight = rng.normal(size=(20000, 64)).astype(np.float32)
+    target = rng.integers(0, 20000, size=1024)
+    chunk_size = 1024  # 52 rows of 20000 logits: 4 MiB
+    xent.linear_cross_entropy_with_grad(hidden, weight, target, chunk_size=chunk_size)
+    tracemalloc.start()
+    xent.linear_cross_entropy_with_grad(hidden, weight, target, chunk_size=chunk_size)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    outputs = hidden.nbytes + weight.nbytes
+    block = chunk_size * chunk_size * 4
+    class_slice = min(16 << 20, weight.nbytes)  # G[:, slice].T @ H, added to d_classifier
+    assert peak - outputs <= block + class_slice + (1 << 20), (peak - outputs) / 2**20
+
+
+def test_chunked_logsumexp_upcasts_float16_a_chunk_at_a_time() -> None:
+    z = np.random.default_rng(12).normal(size=(64, 16384)).astype(np.float16) * 20  # 2 MiB
+    want = xent.logsumexp(z.astype(np.float64))
+    tracemalloc.start()
+    got = xent.chunked_logsumexp(z, chunk_size=1024)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert got.dtype == np.float16
+    np.testing.assert_allclose(got.astype(np.float64), want, rtol=1e-3)
+    assert peak < z.nbytes / 2  # a float32 copy of the whole input would be 2x z.nbytes

@@ -33,8 +33,9 @@ CHUNK_ELEMENTS = 1 << 19
 # Below this many logits, starting threads costs more than it saves.
 PARALLEL_ELEMENTS = 1 << 20
 # From this many float32 logits on, the numba-compiled kernel is used (where numba is
-# installed): smaller inputs never pay for importing numba.
-COMPILED_ELEMENTS = 1 << 20
+# installed). Importing numba takes about half a second, as long as the numpy kernel takes
+# for 2^29 logits; below 2^24 (16 M logits, 20 ms) a process that never needs it never pays.
+COMPILED_ELEMENTS = 1 << 24
 
 _pool: ThreadPoolExecutor | None = None
 _pool_size = 0
@@ -184,8 +185,12 @@ def index_cross_entropy(
     need_grad: bool,
     out_dtype: np.dtype[Any],
     fallback: Fallback,
+    out: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Per-row losses ``(M,)`` and the scaled gradient ``(M, K)`` (in ``out_dtype``) of 2-D ``z``.
+
+    The gradient goes into ``out`` when it is given, which may be ``z`` itself (in place, for
+    a caller that needs the logits no more; only without class weights).
 
     Floating-point warnings are silenced inside: the kernel's NaN and inf are by design.
     float16 logits are upcast to float32 one chunk at a time, never as a whole; the losses are
@@ -198,7 +203,11 @@ def index_cross_entropy(
     num_rows, num_classes = z.shape
     work = np.dtype(np.float32) if z.dtype == np.float16 else z.dtype
     loss = np.empty(num_rows, dtype=work)
-    grad = np.empty(z.shape, dtype=out_dtype) if need_grad else None
+    grad = None
+    if need_grad:
+        grad = np.empty(z.shape, dtype=out_dtype) if out is None else out
+        assert grad.shape == z.shape and grad.dtype == out_dtype
+        assert class_weight is None or not np.shares_memory(grad, z)
     rows_per_chunk = max(1, CHUNK_ELEMENTS // max(num_classes, 1))
     chunks = [
         slice(start, min(start + rows_per_chunk, num_rows))
@@ -233,7 +242,7 @@ def index_cross_entropy(
                 if upcast is not None:
                     z_rows = upcast[:count]
                     np.copyto(z_rows, z[rows])
-                out = None if grad is None else grad[rows]
+                out_rows = None if grad is None else grad[rows]
                 if compiled is None:
                     _fused_rows(
                         z_rows,
@@ -241,13 +250,15 @@ def index_cross_entropy(
                         terms,
                         class_weight,
                         weight_total,
-                        out,
+                        out_rows,
                         scratch,
                         loss,
                         fallback,
                     )
                     continue
-                g = out if scratch is None else scratch[:count]
+                # The compiled kernel writes nothing in a row whose maximum is not finite, so
+                # even in place the plain version finds those rows as they were.
+                g = out_rows if scratch is None else scratch[:count]
                 bad = np.empty(count, dtype=np.bool_)
                 a, b, total, scale, weights, weighted, w_total, smoothing = coefficients
                 compiled(
@@ -264,14 +275,15 @@ def index_cross_entropy(
                     smoothing,
                     np.empty((0, 0), work) if g is None else g,
                     g is not None,
+                    g is not None and np.shares_memory(g, z_rows),
                     loss[rows],
                     bad,
                 )
-                if g is not None and g is not out:
-                    assert out is not None
-                    np.copyto(out, g, casting="unsafe")
+                if g is not None and g is not out_rows:
+                    assert out_rows is not None
+                    np.copyto(out_rows, g, casting="unsafe")
                 if bad.any():
-                    _redo_plainly(z_rows, rows, bad, terms, out, loss, fallback)
+                    _redo_plainly(z_rows, rows, bad, terms, out_rows, loss, fallback)
 
     if workers == 1:
         run(chunks)
@@ -304,6 +316,8 @@ def _fused_rows(
     bad = ~np.isfinite(row_max)
     g = out if scratch is None else scratch[:count]
     assert g is not None
+    # Working in place, keep the rows the plain version will need.
+    originals = (bad.copy(), z[bad]) if bad.any() and np.shares_memory(g, z) else None
     target = terms.target[rows]
     a, b = terms.a[rows], terms.b[rows]
     smoothing = bool(np.any(b))
@@ -339,6 +353,8 @@ def _fused_rows(
         if g is not out:
             np.copyto(out, g, casting="unsafe")
     if bad.any():
+        if originals is not None:
+            z[originals[0]] = originals[1]
         _redo_plainly(z, rows, bad, terms, out, loss, fallback)
 
 

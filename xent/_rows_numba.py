@@ -81,6 +81,17 @@ def _exp_sum_stored(zi: np.ndarray, m: float, t: int, oi: np.ndarray) -> float:
     return rest
 
 
+@numba.njit(fastmath=_FAST, nogil=True)
+def _exp_sum_in_place(zi: np.ndarray, m: float, t: int) -> float:
+    """:func:`_exp_sum`, replacing every ``z_j`` by ``e^{z_j - m}`` (one array, no aliasing)."""
+    rest = 0.0
+    for j in range(zi.shape[0]):
+        e = exp_nonpositive(zi[j] - m)
+        zi[j] = e
+        rest += e if j != t else _F(0.0)
+    return rest
+
+
 @numba.njit(fastmath=_FAST, nogil=True, cache=True)
 def fused_rows(
     z: np.ndarray,
@@ -96,10 +107,13 @@ def fused_rows(
     smoothing: bool,
     out: np.ndarray,
     need_grad: bool,
+    in_place: bool,
     loss: np.ndarray,
     bad: np.ndarray,
 ) -> None:
     """Per-row loss into ``loss`` and scaled gradient into ``out``; ``bad`` marks rows to redo.
+
+    ``in_place`` says that ``out`` is ``z``. Nothing is written in a bad row.
 
     A row is bad when its maximum ``z[i, top[i]]`` is not finite, or when the smoothing sum is
     NaN (a class of weight 0 at a logit of -inf): the plain version handles those.
@@ -114,14 +128,8 @@ def fused_rows(
         if not math.isfinite(m):
             bad[i] = True
             continue
-        # r = sum over j != top of e^{z_j - m}: the top's e^0 = 1 is left out, so r stays
-        # accurate when the row is confident and r is far below float32's epsilon. (Every loop
-        # runs over the whole row from 0: numba vectorises those, not loops from ``t + 1``.)
-        if need_grad:
-            oi = out[i]
-            rest = _exp_sum_stored(zi, m, t, oi)
-        else:
-            rest = _exp_sum(zi, m, t)
+        # Everything read from the row before anything is written: ``out`` may be ``z``.
+        shifted_target = zi[y] - m
         shifted_sum = 0.0
         if smoothing:
             # sum_c w_c (z_c - m) <= 0; a class of weight 0 at a -inf logit makes it NaN.
@@ -134,10 +142,21 @@ def fused_rows(
             if math.isnan(shifted_sum):
                 bad[i] = True
                 continue
+        # r = sum over j != top of e^{z_j - m}: the top's e^0 = 1 is left out, so r stays
+        # accurate when the row is confident and r is far below float32's epsilon. (Every loop
+        # runs over the whole row from 0: numba vectorises those, not loops from ``t + 1``.)
+        if need_grad and in_place:
+            oi = zi
+            rest = _exp_sum_in_place(zi, m, t)
+        elif need_grad:
+            oi = out[i]
+            rest = _exp_sum_stored(zi, m, t, oi)
+        else:
+            rest = _exp_sum(zi, m, t)
         log_norm = math.log1p(rest)
         row_loss = 0.0
         if a[i] != 0:
-            row_loss = a[i] * (log_norm - (zi[y] - m))
+            row_loss = a[i] * (log_norm - shifted_target)
         if smoothing:
             row_loss += b[i] * (weight_total * log_norm - shifted_sum)
         loss[i] = 0.0 if total[i] == 0 else row_loss

@@ -8,8 +8,10 @@ chunk by chunk from running ``(max, sum)`` pairs (Milakov and Gimelshein 2018):
 .. math:: (m_a, s_a) \oplus (m_b, s_b) = \bigl(m, \; s_a e^{m_a - m} + s_b e^{m_b - m}\bigr),
           \qquad m = \max(m_a, m_b),
 
-with ``lse = m + log s`` at the end. The gradient ``q - onehot(y)`` is then rebuilt chunk by
-chunk from the logits, which are recomputed rather than stored.
+with ``lse = m + log s`` at the end. :func:`linear_cross_entropy` goes one step further and
+never forms the whole matrix: it computes the logits of a few rows at a time, across the whole
+vocabulary, turns them into their loss and their share of the gradient ``q - onehot(y)`` in
+place, and folds that into the gradients of ``hidden`` and ``classifier`` before the next rows.
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike
 
-from xent import _validate
+from xent import _rows, _validate
 from xent._docs import shared_args as _shared_args
+from xent.losses import softmax_cross_entropy_with_grad
 
 
 class LogSumExpState(NamedTuple):
@@ -76,6 +79,8 @@ def chunked_logsumexp(z: ArrayLike, *, chunk_size: int, axis: int = -1) -> np.nd
               \sum_{j \in c} e^{z_j - \max_{c} z}\Bigr)
 
     Equal to :func:`xent.logsumexp` up to rounding, with memory for one chunk at a time.
+    float16 logits are computed in float32 one chunk at a time, never copied whole, and the
+    result is float16.
 
     Args:
         z: logits, shape ``(..., V)``.
@@ -96,16 +101,21 @@ def chunked_logsumexp(z: ArrayLike, *, chunk_size: int, axis: int = -1) -> np.nd
         Milakov, M. and Gimelshein, N. (2018). Online normalizer calculation for softmax.
         arXiv:1805.02867.
     """
-    array, dtype = _validate.float_array(z, "z")
+    raw = np.asarray(z)
+    if raw.dtype == np.float16:
+        array, dtype = raw, raw.dtype  # upcast below, a chunk at a time
+    else:
+        array, dtype = _validate.float_array(raw, "z")
+    work = _validate.working_dtype(dtype)
     axis = _validate.class_axis(array, axis, "z")
     chunk_size = _checked_chunk_size(chunk_size)
     array = np.moveaxis(array, axis, -1)
     state = LogSumExpState(
-        np.full(array.shape[:-1], -np.inf, dtype=array.dtype),
-        np.zeros(array.shape[:-1], dtype=array.dtype),
+        np.full(array.shape[:-1], -np.inf, dtype=work),
+        np.zeros(array.shape[:-1], dtype=work),
     )
     for start in range(0, array.shape[-1], chunk_size):
-        block = array[..., start : start + chunk_size]
+        block = array[..., start : start + chunk_size].astype(work, copy=False)
         block_max = np.max(block, axis=-1)
         safe = np.where(np.isfinite(block_max), block_max, 0)
         with np.errstate(invalid="ignore", over="ignore"):
@@ -176,58 +186,12 @@ def _inputs(
     )
 
 
-def _block_logits(inputs: _Inputs, rows: slice, cols: slice) -> np.ndarray:
-    logits: np.ndarray = inputs.hidden[rows] @ inputs.classifier[cols].T
+def _block_logits(inputs: _Inputs, rows: slice, out: np.ndarray) -> np.ndarray:
+    """The logits of a block of rows across the whole vocabulary, written into ``out``."""
+    logits: np.ndarray = np.matmul(inputs.hidden[rows], inputs.classifier.T, out=out)
     if inputs.bias is not None:
-        logits += inputs.bias[cols]
+        logits += inputs.bias
     return logits
-
-
-def _row_statistics(
-    inputs: _Inputs, rows: slice, chunk_size: int, smoothing: bool
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """One pass over the vocabulary for a block of rows.
-
-    Returns the row maximum, the sum of ``e^{z_c - max}`` over the non-target classes, the
-    target logit, and the sum of all logits (for label smoothing).
-    """
-    count = rows.stop - rows.start
-    work = inputs.hidden.dtype
-    state = LogSumExpState(np.full(count, -np.inf, dtype=work), np.zeros(count, dtype=work))
-    target_logit = np.zeros(count, dtype=work)
-    logit_sum = np.zeros(count, dtype=work)
-    target = inputs.target[rows]
-    row_index = np.arange(count)
-    for cols in _blocks(inputs.classifier.shape[0], chunk_size):
-        logits = _block_logits(inputs, rows, cols)
-        here = (target >= cols.start) & (target < cols.stop)
-        local = target[here] - cols.start
-        target_logit[here] = logits[row_index[here], local]
-        if smoothing:
-            logit_sum += logits.sum(axis=1)
-        block_max = logits.max(axis=1)
-        # In place: the block is the only temporary of its size.
-        exp_block = logits
-        with np.errstate(invalid="ignore", over="ignore"):
-            np.subtract(
-                logits, np.where(np.isfinite(block_max), block_max, 0)[:, None], out=exp_block
-            )
-            np.exp(exp_block, out=exp_block)
-        # Leave the target out of the sum: log1p of the rest keeps a tiny loss accurate.
-        exp_block[row_index[here], local] = 0
-        state = merge_logsumexp(state, LogSumExpState(block_max, exp_block.sum(axis=1)))
-    return state.max, state.total, target_logit, logit_sum
-
-
-def _loss_rows(
-    row_max: np.ndarray, rest: np.ndarray, target_logit: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """``-log q_y = log(1 + sum_{c != y} e^{z_c - z_y})`` and ``lse``, per row."""
-    gap = row_max - target_logit
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        scaled = rest * np.exp(np.minimum(gap, 1.0))
-        nll = np.where(gap <= 1.0, np.log1p(scaled), gap + np.log(rest + np.exp(-gap)))
-    return nll, target_logit + nll
 
 
 def _linear_cross_entropy(
@@ -247,18 +211,61 @@ def _linear_cross_entropy(
     inputs = _inputs(hidden, classifier, target, bias, ignore_index)
     num_rows, vocab = inputs.hidden.shape[0], inputs.classifier.shape[0]
     work = inputs.hidden.dtype
-    nll = np.zeros(num_rows, dtype=work)
-    lse = np.zeros(num_rows, dtype=work)
-    logit_sum = np.zeros(num_rows, dtype=work)
-    for rows in _blocks(num_rows, chunk_size):
-        row_max, rest, target_logit, logit_sum[rows] = _row_statistics(
-            inputs, rows, chunk_size, eps > 0
-        )
-        nll[rows], lse[rows] = _loss_rows(row_max, rest, target_logit)
-    loss = (1 - eps) * nll + eps / vocab * (vocab * lse - logit_sum) if eps else nll
-    loss = np.where(inputs.ignored, 0, loss)
     kept = int(np.sum(~inputs.ignored))
-    scale = np.where(inputs.ignored, 0, 1).astype(work)
+    # Per row: loss = a nll + b sum_c (lse - z_c), with the target mass total = a + b V.
+    a = np.where(inputs.ignored, 0, 1 - eps).astype(work)
+    b = np.where(inputs.ignored, 0, eps / vocab).astype(work)
+    scale = 1 / kept if reduction == "mean" and kept else 1
+    terms = _rows.RowTerms(inputs.target, a, b, a + b * vocab, scale)
+    raw_target = np.where(inputs.ignored, ignore_index, inputs.target)
+
+    def plain(z_rows: np.ndarray, rows: slice) -> tuple[np.ndarray, np.ndarray | None]:
+        """Rows whose largest logit is not finite: the public loss, row by row."""
+        loss, grad = softmax_cross_entropy_with_grad(
+            z_rows,
+            raw_target[rows],
+            ignore_index=ignore_index,
+            reduction="none",
+            label_smoothing=eps,
+        )
+        return loss, grad if need_grad else None
+
+    # A block is a few rows across the whole vocabulary, about chunk_size**2 logits: computed
+    # once, turned into the gradient in place, and folded into the three gradients.
+    rows_per_block = max(1, min(num_rows, chunk_size * chunk_size // vocab))
+    logits = np.empty((rows_per_block, vocab), dtype=work)
+    loss = np.empty(num_rows, dtype=work)
+    if need_grad:
+        # Each gradient is written by its first block and accumulated by the others, so no pass
+        # zero-fills them first (with no rows at all, every gradient is zero).
+        d_hidden = np.empty_like(inputs.hidden)
+        d_classifier = np.zeros_like(inputs.classifier) if num_rows == 0 else None
+        d_bias = None if inputs.bias is None else np.zeros_like(inputs.bias)
+        # d_classifier += G^T H a slice of classes at a time: the product's temporary stays
+        # near 16 MiB instead of the size of the classifier.
+        classes_per_slice = max(1, (16 << 20) // (inputs.hidden.shape[1] * work.itemsize))
+    for rows in _blocks(num_rows, rows_per_block):
+        # A NaN or an infinity in the inputs propagates by design, without a warning.
+        with np.errstate(invalid="ignore", over="ignore"):
+            block = _block_logits(inputs, rows, logits[: rows.stop - rows.start])
+            row_terms = _rows.RowTerms(
+                terms.target[rows], terms.a[rows], terms.b[rows], terms.total[rows], scale
+            )
+            row_loss, grad = _rows.index_cross_entropy(
+                block, row_terms, None, vocab, need_grad, work, plain, out=block
+            )
+            loss[rows] = row_loss
+            if grad is None:
+                continue
+            np.matmul(grad, inputs.classifier, out=d_hidden[rows])
+            if d_classifier is None:
+                d_classifier = np.matmul(grad.T, inputs.hidden[rows])
+            else:
+                for classes in _blocks(vocab, classes_per_slice):
+                    d_classifier[classes] += grad[:, classes].T @ inputs.hidden[rows]
+            if d_bias is not None:
+                d_bias += grad.sum(axis=0)
+
     if reduction == "none":
         reduced = loss
     elif reduction == "sum":
@@ -266,47 +273,10 @@ def _linear_cross_entropy(
     else:
         with np.errstate(invalid="ignore", divide="ignore"):
             reduced = np.sum(loss) / kept
-        if kept:
-            scale /= kept
     out_loss = _validate.cast(reduced, inputs.dtype)
     if not need_grad:
         return out_loss, None
-
-    # Each gradient is written by its first block and accumulated by the others, so no pass
-    # zero-fills them first (with no rows at all, every gradient is zero).
-    allocate = np.empty_like if num_rows else np.zeros_like
-    d_hidden = allocate(inputs.hidden)
-    d_classifier = allocate(inputs.classifier)
-    d_bias = None if inputs.bias is None else allocate(inputs.bias)
-    # The logit gradient is q - (1 - eps) onehot(y) - eps / V. At the target, q_y - 1 is
-    # expm1(-nll): the non-target mass, kept even where q_y rounds to 1.
-    target_grad = np.expm1(-nll) + eps * (1 - 1 / vocab)
-    for rows in _blocks(num_rows, chunk_size):
-        target = inputs.target[rows]
-        row_index = np.arange(rows.stop - rows.start)
-        for cols in _blocks(vocab, chunk_size):
-            grad = _block_logits(inputs, rows, cols)
-            with np.errstate(invalid="ignore", over="ignore"):
-                np.subtract(grad, lse[rows][:, None], out=grad)
-                np.exp(grad, out=grad)
-            if eps:
-                grad -= eps / vocab
-            here = (target >= cols.start) & (target < cols.stop)
-            grad[row_index[here], target[here] - cols.start] = target_grad[rows][here]
-            grad *= scale[rows][:, None]
-            if cols.start == 0:
-                np.matmul(grad, inputs.classifier[cols], out=d_hidden[rows])
-            else:
-                d_hidden[rows] += grad @ inputs.classifier[cols]
-            if rows.start == 0:
-                np.matmul(grad.T, inputs.hidden[rows], out=d_classifier[cols])
-            else:
-                d_classifier[cols] += grad.T @ inputs.hidden[rows]
-            if d_bias is not None:
-                if rows.start == 0:
-                    np.sum(grad, axis=0, out=d_bias[cols])
-                else:
-                    d_bias[cols] += grad.sum(axis=0)
+    assert d_classifier is not None
     grads = (
         _validate.cast(d_hidden, inputs.dtype),
         _validate.cast(d_classifier, inputs.dtype),
@@ -320,8 +290,10 @@ _LINEAR_DOC_ARGS = """    Args:
         classifier: the output projection ``W``, shape ``(V, D)``: one row per class.
         target: class indices of integer dtype, shape ``(N,)``.
         bias: optional bias ``b``, shape ``(V,)``.
-        chunk_size: rows and classes per block (keyword-only): memory grows as
-            ``chunk_size**2``, never as ``N * V``.
+        chunk_size: the size of a block (keyword-only): a block holds about
+            ``chunk_size**2`` logits, ``max(1, chunk_size**2 // V)`` rows across the whole
+            vocabulary. Memory grows as ``chunk_size**2``, never as ``N * V``; the default,
+            4096, makes a 64 MiB block in float32.
         ignore_index: a class index whose rows contribute nothing (padding).
         reduction: ``"mean"`` (over rows not ignored), ``"sum"`` or ``"none"``.
         label_smoothing: ``eps`` in [0, 1]; the target becomes ``(1 - eps) y + eps / V``.
@@ -336,7 +308,7 @@ def linear_cross_entropy(
     target: ArrayLike,
     *,
     bias: ArrayLike | None = None,
-    chunk_size: int = 2048,
+    chunk_size: int = 4096,
     ignore_index: int = -100,
     reduction: str = "mean",
     label_smoothing: float = 0.0,
@@ -346,8 +318,9 @@ def linear_cross_entropy(
     .. math:: \ell_n = \operatorname{lse}(W h_n + b) - (w_{y_n} \cdot h_n + b_{y_n})
 
     Equal to ``softmax_cross_entropy(hidden @ classifier.T + bias, target)`` (class-index targets,
-    no class weights), computed block by block with an online log-sum-exp, so peak memory is a
-    ``chunk_size x chunk_size`` block instead of the ``(N, V)`` logits.
+    no class weights), computed a block of rows at a time, so the memory it needs beyond its
+    inputs is one block of about ``chunk_size**2`` logits instead of the ``(N, V)`` logits.
+    Blocks are computed in float32 for float16 inputs.
 
     {args}
     Returns:
@@ -388,7 +361,7 @@ def linear_cross_entropy_with_grad(
     target: ArrayLike,
     *,
     bias: ArrayLike | None = None,
-    chunk_size: int = 2048,
+    chunk_size: int = 4096,
     ignore_index: int = -100,
     reduction: str = "mean",
     label_smoothing: float = 0.0,
@@ -400,8 +373,9 @@ def linear_cross_entropy_with_grad(
               \frac{\partial \ell}{\partial W} = G^\top H, \quad
               \frac{\partial \ell}{\partial b} = \mathbf{1}^\top G
 
-    ``G`` is built one block at a time from recomputed logits and folded into the three
-    gradients at once, so it is never stored whole either.
+    Each block of logits is computed once and turned into its block of ``G`` in place, which is
+    folded into the three gradients at once, so ``G`` is never stored whole either. Beyond the
+    returned gradients, the memory is one block and a slice of ``G^T H`` of at most 16 MiB.
 
     {args}
     Returns:
