@@ -170,13 +170,15 @@ def _package_dir() -> Path:
 
 
 def package_digest() -> str:
-    """A hash of every file of the installed xent package (to detect tampering)."""
+    """A hash of every file of the installed xent package, and of the course's chapters when
+    the package lives in a checkout of the course (to detect tampering)."""
     digest = hashlib.sha256()
     root = _package_dir()
-    for path in sorted(root.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts:
-            digest.update(str(path.relative_to(root)).encode())
-            digest.update(path.read_bytes())
+    files = [p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+    files += list((root.parent / "book").glob("*.ipynb"))
+    for path in sorted(files):
+        digest.update(str(path.relative_to(root.parent)).encode())
+        digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
