@@ -652,3 +652,44 @@ def test_without_bubblewrap_the_grader_warns_and_still_grades(
     path.write_text(json.dumps(notebook(*HONEST)))
     report = grading.grade(path, timeout=120)
     assert report.sandbox == "process-group" and report.total == HONEST_SCORE, report.table()
+
+
+# --- whole chapters ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def chapters_batch(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Report]:
+    """Every chapter with coding exercises as submitted with its solutions, and the untouched
+    student edition of two of them, graded in one batch."""
+    from xent.coursework import notebooks
+    from xent.coursework.student_edition import chapters
+
+    folder = tmp_path_factory.mktemp("chapters")
+    graded = [p for p in chapters(ROOT) if notebooks.chapter_number(p) in registry.chapters()]
+    for path in graded:
+        shutil.copy(path, folder / f"solutions_{path.name}")
+    for path in graded[:1] + graded[5:6]:
+        number = notebooks.chapter_number(path) or ""
+        student = notebooks.for_jupyter(notebooks.load(path), number)
+        notebooks.save(student, folder / f"release_{path.name}")
+    reports, _ = grading.grade_batch([str(folder)], settings=Settings(seed=7), jobs=2)
+    return {Path(r.notebook).name: r for r in reports}
+
+
+@needs_bwrap
+def test_every_chapters_solutions_score_full_marks(chapters_batch: dict[str, Report]) -> None:
+    solutions = {k: r for k, r in chapters_batch.items() if k.startswith("solutions_")}
+    assert len(solutions) == len(registry.chapters())
+    for name, report in solutions.items():
+        assert report.status == "graded" and report.max_total > 0, report.table()
+        assert report.total == report.max_total, report.table()
+
+
+@needs_bwrap
+def test_the_untouched_student_edition_scores_zero(chapters_batch: dict[str, Report]) -> None:
+    releases = [r for k, r in chapters_batch.items() if k.startswith("release_")]
+    assert releases
+    for report in releases:
+        assert report.status == "graded" and report.max_total > 0, report.table()
+        assert report.total == 0, report.table()
+        assert all("NotImplementedError" in e.message for e in report.exercises), report.table()
