@@ -19,11 +19,11 @@ import re
 import shutil
 import subprocess
 import sys
-import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+import tomllib
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PACKAGE_DIR = REPO_ROOT / "xent"
@@ -145,8 +145,11 @@ def fresh_venv(
         _run([sys.executable, "-m", "venv", target])
         python = venv_python(target)
         env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
-        _run([python, "-m", "pip", "install", "--quiet", *requirements], env=env)
-        _run([python, "-m", "pip", "install", "--quiet", "--no-deps", built], env=env)
+        # --no-compile: byte-compiling all of SymPy and SciPy up front is most of the time;
+        # the modules a test imports are compiled when imported.
+        install = [python, "-m", "pip", "install", "--quiet", "--no-compile"]
+        _run([*install, *requirements], env=env)
+        _run([*install, "--no-deps", built], env=env)
 
     return venv_python(_once(_session_root(tmp_path_factory), name, build))
 

@@ -150,7 +150,7 @@ def use_style(**overrides: Any) -> None:
 
 
 def _retina_inline_figures() -> None:
-    """Ask the notebook's inline backend for 2x PNGs; nothing outside a Jupyter kernel."""
+    """Ask the notebook's inline backend for 2x PNGs shown at 1x width; nothing outside Jupyter."""
     import importlib
 
     try:
@@ -162,6 +162,20 @@ def _retina_inline_figures() -> None:
         return
     inline: Any = importlib.import_module("matplotlib_inline.backend_inline")
     inline.set_matplotlib_formats("retina")
+    pylabtools: Any = importlib.import_module("IPython.core.pylabtools")
+    from matplotlib.figure import Figure
+
+    def png_2x(figure: Figure) -> tuple[str, dict[str, int]] | None:
+        # IPython's retina PNG carries both display width and height; a page narrower than
+        # the figure (a phone) would then squash it. Keep the width only: the browser scales
+        # the height with it.
+        result = pylabtools.retina_figure(figure, base64=True, bbox_inches="tight")
+        if result is None:  # an empty figure shows nothing
+            return None
+        data, metadata = result
+        return data, {"width": metadata["width"]}
+
+    shell.display_formatter.formatters["image/png"].for_type(Figure, png_2x)
 
 
 def new_figure(
