@@ -132,12 +132,23 @@ def venv_python(venv: Path) -> Path:
 
 
 def fresh_venv(
-    tmp_path_factory: pytest.TempPathFactory, name: str, extra: Sequence[str] = ()
+    tmp_path_factory: pytest.TempPathFactory,
+    name: str,
+    *,
+    all_of_binder: bool = False,
+    extra: Sequence[str] = (),
 ) -> Path:
-    """A plain venv with the pinned numerics, ``extra`` pins and the wheel; its python."""
+    """A plain venv with the wheel and pinned requirements; its python.
+
+    The requirements are the numerics (:data:`NUMERIC_STACK`), or with ``all_of_binder``
+    everything ``binder/requirements.txt`` pins, plus the ``extra`` packages at the version
+    ``requirements.txt`` pins.
+    """
     runtime = pinned(BINDER_REQUIREMENTS)
     dev = pinned(DEV_REQUIREMENTS)
-    requirements = [runtime[package] for package in NUMERIC_STACK]
+    requirements = list(runtime.values()) if all_of_binder else [
+        runtime[package] for package in NUMERIC_STACK
+    ]
     requirements += [dev[package.lower()] for package in extra]
     built = wheel(tmp_path_factory)
 

