@@ -103,6 +103,7 @@ def _conditional_hidden(rng: np.random.Generator) -> list[Case]:
     large = _random_table(rng, 200, 50, zeros=3000)
     a, b = _random_table(rng, 5, 1).ravel(), _random_table(rng, 1, 4).ravel()
     product = np.outer(a, b)
+    single = _random_table(rng, 4, 6, zeros=4).astype(np.float32)
     return [
         Case((table,), lambda: reference_conditional(table), "", category="a random table"),
         Case((zeros,), lambda: reference_conditional(zeros), "", category="zeros in the table"),
@@ -114,6 +115,14 @@ def _conditional_hidden(rng: np.random.Generator) -> list[Case]:
             lambda: reference_conditional(product),
             "",
             category="independent variables",
+        ),
+        Case(
+            (single,),
+            lambda: reference_conditional(single),
+            "",
+            category="a float32 table",
+            rtol=1e-5,
+            atol=1e-6,
         ),
     ]
 
@@ -183,6 +192,7 @@ def _mutual_hidden(rng: np.random.Generator) -> list[Case]:
     wide = _random_table(rng, 1, int(rng.integers(3, 8)))
     large = _random_table(rng, 100, 80, zeros=4000)
     near = np.full((2, 2), 0.25) + 1e-7 * np.array([[1.0, -1.0], [-1.0, 1.0]])
+    single = _random_table(rng, 6, 3, zeros=3).astype(np.float32)
     return [
         Case((table,), lambda: reference_mutual(table), "", category="a random table"),
         Case((zeros,), lambda: reference_mutual(zeros), "", category="zeros in the table"),
@@ -191,6 +201,14 @@ def _mutual_hidden(rng: np.random.Generator) -> list[Case]:
         Case((wide,), lambda: 0.0, "", category="a single row (one x)"),
         Case((large,), lambda: reference_mutual(large), "", category="a large 100 x 80 table"),
         Case((near,), lambda: reference_mutual(near), "", category="nearly independent"),
+        Case(
+            (single,),
+            lambda: reference_mutual(single),
+            "",
+            category="a float32 table",
+            rtol=1e-5,
+            atol=1e-6,
+        ),
     ]
 
 
