@@ -232,7 +232,7 @@ def jensen_shannon_bound() -> JensenShannonBound:
     ``phi'' = 2 / (1 - d^2) > 0``, so ``phi`` is convex on ``[-1, 1]`` and at most its value
     at the ends, ``2 log 2``; since ``sum_k (p_k + q_k) = 2``, ``JS <= log 2``. Equality needs
     ``d_k = +-1`` in every class: no class has mass under both. The same per-class term is
-    ``q f(p / q)`` for the generator ``f`` of :data:`xent.F_DIVERGENCES` ``["js"]``.
+    ``q f(p / q)`` for the generator ``f`` listed in ``xent.F_DIVERGENCES["js"]``.
 
     Returns:
         A :class:`JensenShannonBound`.
