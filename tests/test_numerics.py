@@ -373,3 +373,224 @@ def test_no_runtime_warning_escapes_from_the_other_functions(name: str) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         DISTRIBUTION_CALLS[name]()
+
+
+# --- The classes of silent wrong answer found by running peers' test cases (issue 15) --------
+
+NAN_CALLS: dict[str, Callable[[np.ndarray], Any]] = {
+    "logsumexp": xent.logsumexp,
+    "logsumexp b": lambda z: xent.logsumexp(z, b=np.ones_like(z)),
+    "softmax": xent.softmax,
+    "log_softmax": xent.log_softmax,
+    "softmax_jacobian": xent.softmax_jacobian,
+    "entropy_from_logits": xent.entropy_from_logits,
+    "ce index": lambda z: xent.softmax_cross_entropy_with_grad(z, np.zeros(len(z), dtype=int)),
+    "ce index weight 0": lambda z: xent.softmax_cross_entropy_with_grad(
+        z,
+        np.zeros(len(z), dtype=int),
+        weight=np.r_[0.0, np.ones(z.shape[1] - 1)],
+        reduction="none",
+    ),
+    "ce probabilities": lambda z: xent.softmax_cross_entropy_with_grad(
+        z, np.full(z.shape, 1 / z.shape[1])
+    ),
+    "focal": lambda z: xent.focal_loss_with_grad(z, np.zeros(len(z), dtype=int)),
+    # nll_loss reads only the target's entry (as PyTorch's does): NaN there is NaN.
+    "nll_loss": lambda z: xent.nll_loss(z, np.argmax(np.isnan(z), axis=1), reduction="none"),
+}
+
+
+@pytest.mark.parametrize("length", [1, 2, 3, 5])
+@pytest.mark.parametrize("name", NAN_CALLS)
+def test_a_nan_logit_makes_its_row_nan_at_every_row_length(name: str, length: int) -> None:
+    for position in range(length):
+        z = np.zeros((2, length))
+        z[0, position] = NAN
+        outputs = NAN_CALLS[name](z)
+        for output in outputs if isinstance(outputs, tuple) else (outputs,):
+            first_row = np.asarray(output)[0] if np.ndim(output) else output
+            assert np.all(np.isnan(first_row)), (name, length, position, output)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_softmax_is_one_hot_at_the_smallest_normal_temperature(dtype: type) -> None:
+    tiny = float(np.finfo(dtype).tiny)
+    z = np.array([100.0, 200.0], dtype=dtype)
+    for temperature in (tiny, 1e-37 if dtype == np.float32 else 1e-308):
+        assert xent.softmax(z, temperature=temperature).tolist() == [0.0, 1.0]
+        log_q = xent.log_softmax(z, temperature=temperature)
+        assert log_q[1] == 0.0 and log_q[0] == -INF
+        assert np.all(np.isfinite(xent.softmax_jacobian(z, temperature=temperature)))
+        assert np.all(xent.softmax_jacobian(z, temperature=temperature) == 0)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_softmax_is_uniform_at_the_largest_temperature(dtype: type) -> None:
+    huge = float(np.finfo(dtype).max)
+    z = np.array([100.0, 200.0, -300.0], dtype=dtype)
+    np.testing.assert_allclose(xent.softmax(z, temperature=huge), np.full(3, 1 / 3), rtol=1e-6)
+
+
+def test_a_row_with_an_infinite_logit_keeps_its_limit_at_any_temperature() -> None:
+    # Dividing [inf, 1e30] by 1e-300 would turn the finite entry into a second +inf.
+    z = np.array([INF, 1e30, 0.0])
+    assert xent.softmax(z, temperature=1e-300).tolist() == [1.0, 0.0, 0.0]
+
+
+SUBNORMAL_CASES = [
+    ("rel_entr", xent.rel_entr, (2.22e-308, 1e15)),
+    ("rel_entr", xent.rel_entr, (1e-300, 1e10)),
+    ("rel_entr", xent.rel_entr, (5e-310, 3.0)),
+    ("rel_entr", xent.rel_entr, (3.0, 5e-310)),
+    ("xlogy", xent.xlogy, (3e-310, 7e-320)),
+    ("xlog1py", xent.xlog1py, (2.0, 3e-310)),
+    ("entr", xent.entr, (4e-315,)),
+]
+
+
+@pytest.mark.parametrize(("name", "function", "args"), SUBNORMAL_CASES)
+def test_special_functions_keep_full_relative_accuracy_at_subnormal_ratios(
+    name: str, function: Callable[..., Any], args: tuple[float, ...]
+) -> None:
+    x = [mpmath.mpf(a) for a in args]
+    exact = {
+        "rel_entr": lambda: x[0] * mpmath.log(x[0] / x[1]),
+        "xlogy": lambda: x[0] * mpmath.log(x[1]),
+        "xlog1py": lambda: x[0] * mpmath.log1p(x[1]),
+        "entr": lambda: -x[0] * mpmath.log(x[0]),
+    }[name]()
+    got = float(function(*args))
+    if abs(float(exact)) < np.finfo(np.float64).tiny:  # a subnormal answer: absolute ulps
+        assert abs(got - float(exact)) <= 2 * np.finfo(np.float64).smallest_subnormal
+    else:
+        assert abs(got - float(exact)) <= 4 * np.spacing(abs(float(exact)))
+
+
+WIDENING_CALLS: dict[str, Callable[[dict[str, Any]], Any]] = {
+    "bce": lambda kw: xent.binary_cross_entropy(np.full(3, 0.5), np.zeros(3), **kw),
+    "bce grad": lambda kw: xent.binary_cross_entropy_grad(np.full(3, 0.5), np.zeros(3), **kw),
+    "bce logits": lambda kw: xent.binary_cross_entropy_with_logits(np.zeros(3), np.zeros(3), **kw),
+    "bce logits grad": lambda kw: xent.binary_cross_entropy_with_logits_grad(
+        np.zeros(3), np.zeros(3), **kw
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "keyword"),
+    [(name, "weight") for name in WIDENING_CALLS]
+    + [(name, "pos_weight") for name in WIDENING_CALLS if "logits" in name],
+)
+def test_no_weight_can_broadcast_the_loss_beyond_the_input_shape(name: str, keyword: str) -> None:
+    with pytest.raises(ValueError, match=rf"{keyword} must broadcast to the input's shape \(3,\)"):
+        WIDENING_CALLS[name]({keyword: np.ones((4, 1))})
+    # A weight that broadcasts without widening is fine, and equals its expanded form.
+    narrow = WIDENING_CALLS[name]({keyword: np.full((1,), 2.0)})
+    full = WIDENING_CALLS[name]({keyword: np.full((3,), 2.0)})
+    np.testing.assert_array_equal(narrow, full)
+
+
+@pytest.mark.parametrize("smoothing", [0.0, 0.1])
+def test_a_mean_over_zero_total_weight_is_nan_with_nan_gradient_as_in_pytorch(
+    smoothing: float,
+) -> None:
+    z = np.array([[1.0, 2.0, 0.5], [0.3, 0.1, 2.0], [0.0, 0.0, 0.0]])
+    weight = np.array([0.0, 1.0, 2.0])
+    loss, grad = xent.softmax_cross_entropy_with_grad(
+        z, np.array([0, -100, 0]), weight=weight, label_smoothing=smoothing
+    )
+    assert np.isnan(loss)
+    assert np.all(np.isnan(grad[[0, 2]])) and np.all(grad[1] == 0)  # the ignored row: 0
+    # Every sample ignored: nan loss, zero gradient (PyTorch's answer too).
+    loss, grad = xent.softmax_cross_entropy_with_grad(
+        z, np.full(3, -100), label_smoothing=smoothing
+    )
+    assert np.isnan(loss) and np.all(grad == 0)
+
+
+NUMBER_ARGUMENTS: dict[str, Callable[[Any], Any]] = {
+    "temperature": lambda v: xent.softmax([1.0, 2.0], temperature=v),
+    "base": lambda v: xent.entropy([0.5, 0.5], base=v),
+    "label_smoothing": lambda v: xent.softmax_cross_entropy([[0.0, 1.0]], [0], label_smoothing=v),
+    "gamma": lambda v: xent.focal_loss([[0.0, 1.0]], [0], gamma=v),
+}
+
+
+@pytest.mark.parametrize("value", ["2", b"2", "0.1", [2.0], True, 1j])
+@pytest.mark.parametrize("name", NUMBER_ARGUMENTS)
+def test_numeric_arguments_refuse_strings_and_other_non_numbers(name: str, value: Any) -> None:
+    with pytest.raises(TypeError, match=rf"^{name} must be"):
+        NUMBER_ARGUMENTS[name](value)
+
+
+AXIS_CALLS: dict[str, Callable[[np.ndarray], Any]] = {
+    "entropy": lambda p: xent.entropy(p, axis=1),
+    "cross_entropy": lambda p: xent.cross_entropy(p, p, axis=1),
+    "kl_divergence": lambda p: xent.kl_divergence(p, p, axis=1),
+    "softmax_cross_entropy": lambda p: xent.softmax_cross_entropy(np.zeros(p.shape), p, axis=1),
+    "expected_calibration_error": lambda p: xent.expected_calibration_error(p, [0, 1], axis=1),
+}
+
+
+@pytest.mark.parametrize("name", AXIS_CALLS)
+def test_errors_name_the_axis_the_caller_passed(name: str) -> None:
+    with pytest.raises(ValueError, match=r"must sum to 1 along axis 1;"):
+        AXIS_CALLS[name](np.full((2, 3), 0.2))
+
+
+def test_ignore_index_with_probability_targets_is_refused_not_ignored() -> None:
+    z, p = np.zeros((2, 3)), np.full((2, 3), 1 / 3)
+    with pytest.raises(ValueError, match="ignore_index=0 with a target of probabilities"):
+        xent.softmax_cross_entropy_grad(z, p, ignore_index=0)
+    # The default ignore_index is no request at all.
+    assert np.isclose(float(xent.softmax_cross_entropy(z, p)), np.log(3))
+
+
+# --- SciPy's call: b=, return_sign=, several axes, 0-d and empty inputs ---------------------
+
+
+def test_logsumexp_takes_scipys_b_and_return_sign() -> None:
+    value, sign = xent.logsumexp([1.0, 1.0, 1.0], b=[1.0, -1.0, -1.0], return_sign=True)
+    assert float(value) == 1.0 and float(sign) == -1.0
+    assert np.isnan(xent.logsumexp([1.0, 1.0, 1.0], b=[1.0, -1.0, -1.0]))  # negative sum
+    value, sign = xent.logsumexp([1.0, 1.0], b=[1.0, -1.0], return_sign=True)
+    assert float(value) == -INF and float(sign) == 0.0
+    assert float(xent.logsumexp([1.0, 10000.0], b=[1.0, 0.0])) == 1.0  # b = 0 drops the term
+
+
+def test_logsumexp_with_b_keeps_a_tiny_rest_that_one_plus_it_would_round_away() -> None:
+    # log(2 e^0 + e^-40) = log 2 + log1p(e^-40 / 2)
+    got = float(xent.logsumexp([0.0, -40.0], b=[2.0, 1.0]))
+    exact = float(mpmath.log(2 + mpmath.exp(-40)))
+    assert abs(got - exact) <= np.spacing(exact)
+
+
+def test_axis_none_and_tuples_reduce_several_axes_at_once() -> None:
+    z = np.arange(24.0).reshape(2, 3, 4) / 7
+    wide = np.moveaxis(z, 1, -1).reshape(2, 4 * 3)  # axes (0, 2) gathered last
+    np.testing.assert_allclose(
+        xent.logsumexp(z, axis=(0, 2)),
+        [
+            float(
+                mpmath.log(
+                    mpmath.fsum(mpmath.exp(mpmath.mpf(float(v))) for v in z[:, k, :].ravel())
+                )
+            )
+            for k in range(3)
+        ],
+        rtol=1e-15,
+    )
+    assert xent.logsumexp(z, axis=(0, 2), keepdims=True).shape == (1, 3, 1)
+    q = xent.softmax(z, axis=(1, 2))
+    np.testing.assert_allclose(q.sum(axis=(1, 2)), 1.0, rtol=1e-15)
+    np.testing.assert_allclose(xent.softmax(z, axis=None).sum(), 1.0, rtol=1e-15)
+    assert wide.shape == (2, 12)
+    with pytest.raises(ValueError, match="names an axis of z twice"):
+        xent.softmax(z, axis=(1, -2))
+
+
+def test_a_zero_dimensional_input_is_one_entry() -> None:
+    assert float(xent.logsumexp(3.0)) == 3.0
+    assert float(xent.softmax(1000.0)) == 1.0
+    assert float(xent.log_softmax(1.0)) == 0.0
+    assert xent.logsumexp(3.0, axis=(0,), keepdims=True).shape == ()
