@@ -16,9 +16,12 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from scipy import special, stats
 
 import xent
+from tests.strategies import FAST
 
 DATA = Path(__file__).parent / "data"
 SCIPY = json.loads((DATA / "scipy_cases.json").read_text())["cases"]
@@ -238,3 +241,84 @@ def test_the_stored_cases_cover_every_shared_function() -> None:
         "nn.functional.binary_cross_entropy",
         "nn.functional.binary_cross_entropy_with_logits",
     } <= torch_functions
+
+
+# --- a differential property test against the installed SciPy ------------------------------
+
+_SPECIAL_VALUES = [0.0, -0.0, 1.0, 0.5, 1e-300, 5e-324, 1e300, np.inf, -np.inf, np.nan]
+
+
+@st.composite
+def _arrays(draw: st.DrawFn, finite: bool) -> np.ndarray:
+    shape = tuple(draw(st.lists(st.integers(1, 4), min_size=1, max_size=3)))
+    size = int(np.prod(shape))
+    element = st.floats(min_value=-800, max_value=800, allow_nan=False)
+    if not finite:
+        element = st.one_of(element, st.sampled_from([-np.inf]))
+    return np.array(draw(st.lists(element, min_size=size, max_size=size))).reshape(shape)
+
+
+@st.composite
+def _axes(draw: st.DrawFn, ndim: int) -> int | tuple[int, ...] | None:
+    choice = draw(st.sampled_from(["none", "one", "tuple"]))
+    if choice == "none":
+        return None
+    if choice == "one":
+        return draw(st.integers(-ndim, ndim - 1))
+    chosen = draw(st.sets(st.integers(0, ndim - 1), min_size=1))
+    return tuple(sorted(chosen))
+
+
+@FAST
+@given(data=st.data())
+def test_logsumexp_matches_scipy_on_random_axes_scales_and_signs(data: st.DataObject) -> None:
+    z = data.draw(_arrays(finite=False))
+    axis = data.draw(_axes(z.ndim))
+    keepdims = data.draw(st.booleans())
+    b = None
+    if data.draw(st.booleans()):
+        b = np.array(
+            data.draw(st.lists(st.floats(-3, 3), min_size=z.size, max_size=z.size))
+        ).reshape(z.shape)
+    with np.errstate(all="ignore"):
+        want, want_sign = special.logsumexp(z, axis=axis, b=b, keepdims=keepdims, return_sign=True)
+        size = special.logsumexp(
+            z, axis=axis, b=None if b is None else np.abs(b), keepdims=keepdims
+        )
+    got, got_sign = xent.logsumexp(z, axis=axis, b=b, keepdims=keepdims, return_sign=True)
+    assert got.shape == np.shape(want) and got_sign.shape == np.shape(want_sign)
+    # Where the terms cancel, the answer is rounding error in SciPy and xent alike: compare
+    # only sums that keep at least e^-5 of their terms' size (then the log loses < 150 eps).
+    with np.errstate(invalid="ignore"):
+        kept = ~(np.asarray(want) < np.asarray(size) - 5)
+    scale = 1 + float(np.max(np.abs(np.where(np.isfinite(z), z, 0))))
+    _close(np.asarray(got)[kept], np.asarray(want)[kept], rtol=1e-12, atol=1e-12 * scale)
+    _close(np.asarray(got_sign)[kept], np.asarray(want_sign)[kept])
+
+
+@FAST
+@given(data=st.data(), log=st.booleans())
+def test_softmax_and_log_softmax_match_scipy_on_random_axes(data: st.DataObject, log: bool) -> None:
+    z = data.draw(_arrays(finite=True))
+    axis = data.draw(_axes(z.ndim))
+    name = "log_softmax" if log else "softmax"
+    want = getattr(special, name)(z, axis=axis)
+    got = getattr(xent, name)(z, axis=axis)
+    scale = 1 + float(np.max(np.abs(z)))
+    _close(got, want, rtol=1e-12 * scale, atol=1e-15 * scale if log else 1e-300)
+
+
+@FAST
+@given(
+    x=st.lists(st.sampled_from(_SPECIAL_VALUES) | st.floats(-10, 10), min_size=1, max_size=8),
+    y=st.lists(st.sampled_from(_SPECIAL_VALUES) | st.floats(-10, 10), min_size=1, max_size=8),
+)
+def test_elementwise_functions_match_scipy_on_special_values(
+    x: list[float], y: list[float]
+) -> None:
+    size = min(len(x), len(y))
+    xs, ys = np.array(x[:size]), np.array(y[:size])
+    with np.errstate(all="ignore"):
+        for name in ("xlogy", "xlog1py", "rel_entr"):
+            _close(getattr(xent, name)(xs, ys), getattr(special, name)(xs, ys), rtol=1e-13)
+        _close(xent.entr(xs), special.entr(xs), rtol=1e-13)
