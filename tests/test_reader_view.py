@@ -3,8 +3,9 @@
 The build machinery stays in the notebooks, executed under nbval, but in cells tagged
 ``remove-cell`` (or ``remove-input``), which the website does not show: ``glue(...)`` calls,
 ``myst_nb`` imports, the figure style set-up ``use_style()``, and the asserts that only guard
-the numbers quoted in the text. The one assert a reader does see is ``assert
-<derivation>.claim_holds``: it states that SymPy proved the derivation on the page.
+the numbers quoted in the text, loops included. The asserts a reader does see are ``assert
+<derivation>.claim_holds``, which states that SymPy proved the derivation on the page, and
+the preconditions inside functions the chapter writes.
 
 The chapters also open the same way for everyone who runs them: the first code cell
 installs the course's package when it is missing (Colab), naming the repository of
@@ -100,10 +101,26 @@ def machinery_in(source: str) -> list[str]:
             name = node.func.id if isinstance(node.func, ast.Name) else node.func.attr
             if name in ("glue", "use_style"):
                 found.append(f"calls {name}()")
-    for node in tree.body:  # a top-level assert only guards what the text says
+    for node in _outside_functions(tree):  # these asserts only guard what the text says
         if isinstance(node, ast.Assert) and not _is_proof_check(node):
             found.append(f"asserts on line {node.lineno}")
     return found
+
+
+def _outside_functions(tree: ast.AST) -> list[ast.AST]:
+    """Every node of a cell except the bodies of the functions it defines.
+
+    An assert inside a function the reader is shown (a precondition of a bisection, say) is
+    part of the code being taught; anywhere else it checks the page's claims.
+    """
+    nodes: list[ast.AST] = []
+    pending = list(ast.iter_child_nodes(tree))
+    while pending:
+        node = pending.pop()
+        nodes.append(node)
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            pending.extend(ast.iter_child_nodes(node))
+    return sorted(nodes, key=lambda node: getattr(node, "lineno", 0))
 
 
 def test_machinery_is_recognised_in_a_made_up_cell() -> None:
@@ -115,6 +132,8 @@ def test_machinery_is_recognised_in_a_made_up_cell() -> None:
         "imports myst_nb", "calls use_style()", "calls glue()", "asserts on line 4"
     ]
     assert machinery_in("for k in range(3):\n    print(k)\nassert proof.claim_holds\n") == []
+    assert machinery_in("for k in range(3):\n    assert k < 3\n") == ["asserts on line 2"]
+    assert machinery_in("def f(x):\n    assert x > 0\n    return x\n") == []
 
 
 def test_there_are_chapters_to_check() -> None:
