@@ -13,7 +13,7 @@ below machine epsilon (Blanchard, Higham and Higham 2021).
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Literal, NamedTuple, overload
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -128,6 +128,28 @@ def _scatter(rows: np.ndarray, axes: tuple[int, ...], shape: tuple[int, ...]) ->
     return np.transpose(array, np.argsort(order))
 
 
+@overload
+def logsumexp(
+    z: ArrayLike,
+    *,
+    axis: int | tuple[int, ...] | None = -1,
+    keepdims: bool = False,
+    b: ArrayLike | None = None,
+    return_sign: Literal[False] = False,
+) -> np.ndarray: ...
+
+
+@overload
+def logsumexp(
+    z: ArrayLike,
+    *,
+    axis: int | tuple[int, ...] | None = -1,
+    keepdims: bool = False,
+    b: ArrayLike | None = None,
+    return_sign: Literal[True],
+) -> tuple[np.ndarray, np.ndarray]: ...
+
+
 def logsumexp(
     z: ArrayLike,
     *,
@@ -135,7 +157,7 @@ def logsumexp(
     keepdims: bool = False,
     b: ArrayLike | None = None,
     return_sign: bool = False,
-) -> Any:
+) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     r"""Log-sum-exp ``log(sum_j b_j e^{z_j})`` along ``axis``, without overflow.
 
     .. math:: \operatorname{lse}(z) = m + \log \sum_j b_j e^{z_j - m}, \qquad m = \max_j z_j
