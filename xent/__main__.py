@@ -28,8 +28,8 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--json", action="store_true", help="print JSON instead of a table")
     grade.add_argument("--chapter", help="grade every submission as this chapter")
     grade.add_argument("--seed", type=int,
-                       help="base seed of the hidden cases (default: a fresh random one; the "
-                            "seed used is in every report, to reproduce a grade)")
+                       help="seed of the hidden cases (default: a fresh random one for each "
+                            "submission; the seed used is in every report, to reproduce a grade)")
     grade.add_argument("--roster", help="CSV with columns student,file")
     grade.add_argument("--id-pattern",
                        help="regex with a group named 'student', matched in the file name")
@@ -42,7 +42,25 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--require-sandbox", action="store_true",
                        help="refuse to grade without bubblewrap")
 
+    export = commands.add_parser(
+        "export", help="export the coding exercises to nbgrader or otter-grader"
+    )
+    export.add_argument("engine", choices=["nbgrader", "otter"])
+    export.add_argument("outdir", help="folder to write the course into")
+    export.add_argument("--seed", type=int, default=0,
+                        help="seed of the hidden cases written into the tests (default 0)")
+    export.add_argument("--source", help="the course repository (default: this checkout)")
+
     args = parser.parse_args(argv)
+    if args.command == "export":
+        from pathlib import Path
+
+        from xent.coursework import exports
+
+        writer = exports.export_nbgrader if args.engine == "nbgrader" else exports.export_otter
+        root = Path(args.source) if args.source else None
+        print(f"{args.engine} course written to {writer(args.outdir, root=root, seed=args.seed)}")
+        return 0
     if args.command == "student-edition":
         from xent.coursework.student_edition import student_edition
 
