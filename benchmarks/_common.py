@@ -48,6 +48,27 @@ def timed(function: Callable[[], Any], *, repeat: int = 5, warmup: int = 1) -> d
     return {"best": min(times), "median": statistics.median(times)}
 
 
+def interleaved(
+    functions: dict[str, Callable[[], Any]], *, repeat: int = 7, warmup: int = 1
+) -> dict[str, list[float]]:
+    """Wall-clock seconds of each function, ``repeat`` rounds of one call each, in turn.
+
+    On a machine others share, the load changes from second to second: timing the contenders
+    round by round, rather than one after another, exposes them all to the same load, so their
+    ratios (and the best round of each) stay meaningful.
+    """
+    for function in functions.values():
+        for _ in range(warmup):
+            function()
+    times: dict[str, list[float]] = {name: [] for name in functions}
+    for _ in range(repeat):
+        for name, function in functions.items():
+            start = time.perf_counter()
+            function()
+            times[name].append(time.perf_counter() - start)
+    return times
+
+
 def peak_extra_bytes(function: Callable[[], Any]) -> int:
     """Peak bytes that numpy and Python allocate during ``function()`` (tracemalloc)."""
     tracemalloc.start()

@@ -2,19 +2,21 @@
 
 Run from the repository root::
 
-    python benchmarks/linear_cross_entropy.py            # the full run, about 5 minutes
-    python benchmarks/linear_cross_entropy.py --quick    # skip the 8 GiB naive run
+    python benchmarks/linear_cross_entropy.py            # every size, about 15 minutes idle
+    python benchmarks/linear_cross_entropy.py --quick    # the three smaller sizes
 
-The target: hidden (8192, 512) and weight (128000, 512) in float32, loss and the gradients for
-hidden and weight. The naive version builds the (N, V) logits, takes
-``softmax_cross_entropy_with_grad`` of them and multiplies the gradient back; at the target size
-that is 4 GiB of logits and 4 GiB of gradient. Peak memory is measured with tracemalloc. It
-counts the returned gradients: d_weight alone is V x D x 4 bytes = 250 MiB.
+Sizes: N from 2048 to 8192 positions, V from 32,000 to 128,000 classes, D = 512, float32; loss
+and the gradients for hidden and classifier. The naive version builds the (N, V) logits, takes
+``softmax_cross_entropy_with_grad`` of them and multiplies the gradient back; at (8192, 128000)
+that is 4 GiB of logits and 4 GiB of gradient. The two versions run in turn, round after round,
+and the best round of each is kept. Peak memory is measured with tracemalloc; it counts the
+returned gradients (d_classifier alone is V x D x 4 bytes = 250 MiB at V = 128,000).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -22,7 +24,13 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import MIB, markdown_table, peak_extra_bytes, print_machine, timed  # noqa: E402
+from _common import (  # noqa: E402
+    MIB,
+    interleaved,
+    markdown_table,
+    peak_extra_bytes,
+    print_machine,
+)
 
 import xent  # noqa: E402
 
@@ -43,8 +51,8 @@ def naive(hidden: np.ndarray, weight: np.ndarray, target: np.ndarray) -> tuple[A
 
 
 def chunked(hidden: np.ndarray, weight: np.ndarray, target: np.ndarray) -> tuple[Any, ...]:
-    loss, (d_hidden, d_weight, _) = xent.linear_cross_entropy_with_grad(hidden, weight, target)
-    return loss, d_hidden, d_weight
+    loss, (d_hidden, d_classifier, _) = xent.linear_cross_entropy_with_grad(hidden, weight, target)
+    return loss, d_hidden, d_classifier
 
 
 def disagreement(a: tuple[Any, ...], b: tuple[Any, ...]) -> float:
@@ -57,60 +65,33 @@ def disagreement(a: tuple[Any, ...], b: tuple[Any, ...]) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="skip the naive run at full size")
+    parser.add_argument("--quick", action="store_true", help="the three smaller sizes only")
+    parser.add_argument("--repeat", type=int, default=2, help="rounds (best of them is kept)")
     args = parser.parse_args()
 
     print_machine()
-    target_size(quick=args.quick)
-    scaling()
+    print(f"- load average when starting: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    sizes = [(2048, 32000), (4096, 64000), (2048, 128000)]
+    if not args.quick:
+        sizes += [(8192, 32000), (8192, 128000)]
+    scaling(sizes, args.repeat)
+    memory(8192 if not args.quick else 2048, 128000)
+    print(f"\n- load average when done: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 
-def target_size(*, quick: bool) -> None:
-    hidden, weight, target = problem(8192, 128000, 512)
-    assert hidden.dtype == weight.dtype == np.float32
-    outputs = hidden.nbytes + weight.nbytes
-    print("\n## Target size: hidden (8192, 512), weight (128000, 512), float32\n")
-    versions = [("chunked (xent.linear_cross_entropy_with_grad)", chunked)]
-    if not quick:
-        versions.append(("naive (logits in memory)", naive))
-    rows, seconds = [], {}
-    for name, version in versions:
-        seconds[name] = timed(lambda v=version: v(hidden, weight, target), repeat=1, warmup=0)[
-            "best"
-        ]
-        peak = peak_extra_bytes(lambda v=version: v(hidden, weight, target))
-        rows.append(
-            [
-                name,
-                f"{seconds[name]:.1f}",
-                f"{peak / MIB:.0f}",
-                f"{(peak - outputs) / MIB:.0f}",
-            ]
-        )
-    print(
-        markdown_table(
-            ["version", "time (s)", "peak extra memory (MiB)", "of which beyond the gradients"],
-            rows,
-        )
-    )
-    print(f"\nThe returned gradients alone are {outputs / MIB:.0f} MiB.")
-    if not quick:
-        chunked_time, naive_time = seconds.values()
-        print(f"Chunked / naive time: {chunked_time / naive_time:.2f} (target <= 1.5).")
-
-
-def scaling() -> None:
-    print("\n## Scaling, D = 512 (best of 3, s)\n")
+def scaling(sizes: list[tuple[int, int]], repeat: int) -> None:
+    print(f"\n## Time, D = 512, float32 (best of {repeat} interleaved rounds, s)\n")
     header = ["N", "V", "naive", "chunked", "chunked / naive", "largest difference"]
     rows = []
-    for num_rows, vocab in [(1024, 32000), (2048, 32000), (4096, 32000)] + [
-        (2048, 8000),
-        (2048, 64000),
-    ]:
+    for num_rows, vocab in sizes:
         case = problem(num_rows, vocab, 512)
-        naive_time = timed(lambda case=case: naive(*case), repeat=3)["best"]
-        chunked_time = timed(lambda case=case: chunked(*case), repeat=3)["best"]
         gap = disagreement(chunked(*case), naive(*case))
+        rounds = interleaved(
+            {"naive": lambda case=case: naive(*case), "chunked": lambda case=case: chunked(*case)},
+            repeat=repeat,
+            warmup=0,
+        )
+        naive_time, chunked_time = min(rounds["naive"]), min(rounds["chunked"])
         rows.append(
             [
                 str(num_rows),
@@ -121,7 +102,27 @@ def scaling() -> None:
                 f"{gap:.1e}",
             ]
         )
+        print(markdown_table(header, rows[-1:]).splitlines()[-1], flush=True)
+    print()
     print(markdown_table(header, rows))
+    print("\nTarget: chunked / naive <= 1.2 at every size.")
+
+
+def memory(num_rows: int, vocab: int) -> None:
+    hidden, weight, target = problem(num_rows, vocab, 512)
+    outputs = hidden.nbytes + weight.nbytes
+    peak = peak_extra_bytes(lambda: chunked(hidden, weight, target))
+    print(f"\n## Memory: hidden ({num_rows}, 512), classifier ({vocab}, 512), float32\n")
+    print(
+        f"chunked peak extra memory {peak / MIB:.0f} MiB: the returned gradients "
+        f"{outputs / MIB:.0f} MiB + temporaries {(peak - outputs) / MIB:.0f} MiB "
+        "(target: temporaries <= 128 MiB)."
+    )
+    logits = num_rows * vocab * 4
+    print(
+        f"The naive version holds the logits and their gradient, {2 * logits / MIB:.0f} MiB, "
+        "beyond the same gradients."
+    )
 
 
 if __name__ == "__main__":

@@ -13,6 +13,12 @@ gradient ``T g / (1 + r) - a onehot(y) - b w`` in place, with the top entry rewr
 ``(A - P_top) - T r / (1 + r)`` so a confident row keeps its non-target mass. A row whose
 maximum is not finite (NaN, or an infinite logit) goes through the plain version instead; the
 rest of its chunk stays here.
+
+Two implementations of those per-chunk formulas: ``_fused_rows`` in numpy (every dtype, and
+the reference), and ``xent._rows_numba.fused_rows``, compiled, for large float32 inputs when
+numba is installed: it reads each row once and never leaves it before its gradient is written.
+The thread pool is dropped in a child made by ``fork`` (its threads do not exist there) and
+started again on demand.
 """
 
 from __future__ import annotations
@@ -89,6 +95,9 @@ def get_num_threads() -> int:
     The first call reads the environment variable ``XENT_NUM_THREADS``; without it, the count
     is the number of cores this process may run on. :func:`set_num_threads` changes it.
 
+    Args:
+        none.
+
     Returns:
         A positive integer.
 
@@ -118,6 +127,9 @@ def set_num_threads(count: int) -> None:
 
     Args:
         count: a positive integer; 1 runs everything in the calling thread.
+
+    Returns:
+        None.
 
     Raises:
         TypeError: ``count`` is not an integer.
