@@ -11,13 +11,14 @@ per-sample losses: each row holds the gradient of its own loss.
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+import inspect
+from collections.abc import Callable
+from typing import Any, NamedTuple, ParamSpec
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from xent import _rows, _validate
-from xent._docs import shared_args as _shared_args
 from xent.softmax import _logits, _normalizer, sigmoid
 from xent.special import softplus
 
@@ -108,6 +109,67 @@ def _nothing_to_average(
         skip = False if ignored is None else ignored.reshape(grad.shape[:-1] + (1,))
         grad = np.where(skip, 0, np.nan).astype(grad.dtype) * np.ones_like(grad)
     return mean, grad
+
+
+# --- One definition per loss, three entry points ----------------------------------------------
+#
+# Each loss is computed by one private function ``_f(..., need_grad)`` and defined in public by
+# ``f``, whose signature and ``Args`` are the only copy. ``f_grad`` and ``f_with_grad`` are
+# derived from the two: same signature, their own docstring (with ``f``'s ``Args`` put in
+# where it says ``{args}``), and typed by ``f``'s parameters for mypy.
+
+_P = ParamSpec("_P")
+_Compute = Callable[..., tuple[np.ndarray, np.ndarray | None]]
+
+
+def _args_section(loss: Callable[..., Any]) -> str:
+    doc = loss.__doc__ or ""
+    return doc[doc.index("    Args:\n") : doc.index("    Returns:\n")]
+
+
+def _entry_point(
+    loss: Callable[..., Any], call: Callable[..., Any], suffix: str, doc: str, returns: str
+) -> None:
+    """Name, document and sign ``call`` as ``loss.__name__ + suffix``."""
+    call.__name__ = call.__qualname__ = loss.__name__ + suffix
+    call.__module__ = loss.__module__
+    call.__doc__ = doc.replace("    {args}\n", _args_section(loss))
+    signature = inspect.signature(loss)
+    call.__signature__ = signature.replace(return_annotation=returns)  # type: ignore[attr-defined]
+
+
+def _gradient(
+    loss: Callable[_P, np.ndarray], compute: _Compute, doc: str
+) -> Callable[_P, np.ndarray]:
+    """``loss``'s gradient with respect to its first argument, as a function of its own."""
+    signature = inspect.signature(loss)
+
+    def gradient(*args: _P.args, **kwargs: _P.kwargs) -> np.ndarray:
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        _, grad = compute(**bound.arguments, need_grad=True)
+        assert grad is not None
+        return grad
+
+    _entry_point(loss, gradient, "_grad", doc, "np.ndarray")
+    return gradient
+
+
+def _loss_and_gradient(
+    loss: Callable[_P, np.ndarray], compute: _Compute, doc: str
+) -> Callable[_P, tuple[np.ndarray, np.ndarray]]:
+    """``loss`` and its gradient from one pass, as a function of its own."""
+    signature = inspect.signature(loss)
+
+    def loss_and_gradient(*args: _P.args, **kwargs: _P.kwargs) -> tuple[np.ndarray, np.ndarray]:
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        value, grad = compute(**bound.arguments, need_grad=True)
+        assert grad is not None
+        return value, grad
+
+    _entry_point(loss, loss_and_gradient, "_with_grad", doc, "tuple[np.ndarray, np.ndarray]")
+    return loss_and_gradient
 
 
 def _softmax_cross_entropy(
@@ -267,21 +329,6 @@ def _soft_target_terms(
     return loss, grad, denominator
 
 
-_CE_DOC_ARGS = """    Args:
-        logits: unnormalised scores, shape ``(..., K)`` (class axis ``axis``).
-        target: class indices of integer dtype, shape ``logits.shape`` without ``axis``; or
-            probabilities of float dtype, shape ``logits.shape``, summing to 1 along ``axis``.
-        axis: the class axis (keyword-only); ``axis=1`` reads PyTorch's ``(N, C, d)`` layout.
-        weight: optional non-negative weight per class, shape ``(K,)``.
-        ignore_index: a class index whose samples contribute nothing, neither to the loss nor
-            to the ``"mean"`` denominator (class-index targets only).
-        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
-        label_smoothing: ``eps`` in [0, 1]; the target becomes ``(1 - eps) y + eps / K``.
-
-"""
-
-
-@_shared_args(_CE_DOC_ARGS)
 def softmax_cross_entropy(
     logits: ArrayLike,
     target: ArrayLike,
@@ -312,7 +359,17 @@ def softmax_cross_entropy(
     with the class axis last, no temporary is as large as the logits.
     ``benchmarks/softmax_cross_entropy.py`` times it against SciPy and PyTorch.
 
-    {args}
+    Args:
+        logits: unnormalised scores, shape ``(..., K)`` (class axis ``axis``).
+        target: class indices of integer dtype, shape ``logits.shape`` without ``axis``; or
+            probabilities of float dtype, shape ``logits.shape``, summing to 1 along ``axis``.
+        axis: the class axis (keyword-only); ``axis=1`` reads PyTorch's ``(N, C, d)`` layout.
+        weight: optional non-negative weight per class, shape ``(K,)``.
+        ignore_index: a class index whose samples contribute nothing, neither to the loss nor
+            to the ``"mean"`` denominator (class-index targets only).
+        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
+        label_smoothing: ``eps`` in [0, 1]; the target becomes ``(1 - eps) y + eps / K``.
+
     Returns:
         The loss: a 0-d array, or shape ``logits.shape`` without ``axis`` for ``"none"``.
 
@@ -342,17 +399,9 @@ def softmax_cross_entropy(
     return loss
 
 
-@_shared_args(_CE_DOC_ARGS)
-def softmax_cross_entropy_grad(
-    logits: ArrayLike,
-    target: ArrayLike,
-    *,
-    axis: int = -1,
-    weight: ArrayLike | None = None,
-    ignore_index: int = -100,
-    reduction: str = "mean",
-    label_smoothing: float = 0.0,
-) -> np.ndarray:
+softmax_cross_entropy_grad = _gradient(
+    softmax_cross_entropy,
+    _softmax_cross_entropy,
     r"""Gradient of :func:`softmax_cross_entropy` with respect to the logits: ``q - p`` per row.
 
     .. math:: \frac{\partial \ell_n}{\partial z_n}
@@ -377,25 +426,13 @@ def softmax_cross_entropy_grad(
 
     References:
         Bishop, C. M. (2006). *Pattern Recognition and Machine Learning*, eq. (4.109).
-    """
-    _, grad = _softmax_cross_entropy(
-        logits, target, axis, weight, ignore_index, reduction, label_smoothing, True
-    )
-    assert grad is not None
-    return grad
+    """,
+)
 
 
-@_shared_args(_CE_DOC_ARGS)
-def softmax_cross_entropy_with_grad(
-    logits: ArrayLike,
-    target: ArrayLike,
-    *,
-    axis: int = -1,
-    weight: ArrayLike | None = None,
-    ignore_index: int = -100,
-    reduction: str = "mean",
-    label_smoothing: float = 0.0,
-) -> tuple[np.ndarray, np.ndarray]:
+softmax_cross_entropy_with_grad = _loss_and_gradient(
+    softmax_cross_entropy,
+    _softmax_cross_entropy,
     r"""Loss and gradient of :func:`softmax_cross_entropy` together, computing the softmax once.
 
     .. math:: \bigl(\ell, \; \partial \ell / \partial z\bigr)
@@ -414,12 +451,8 @@ def softmax_cross_entropy_with_grad(
 
     References:
         Bishop, C. M. (2006). *Pattern Recognition and Machine Learning*, §4.3.4.
-    """
-    loss, grad = _softmax_cross_entropy(
-        logits, target, axis, weight, ignore_index, reduction, label_smoothing, True
-    )
-    assert grad is not None
-    return loss, grad
+    """,
+)
 
 
 def nll_loss(
@@ -523,18 +556,6 @@ def _binary_cross_entropy_with_logits(
     return _validate.cast(loss, dtype), out_grad
 
 
-_BCE_LOGITS_DOC_ARGS = """    Args:
-        logits: scores ``z``, any shape.
-        target: probabilities ``y`` in [0, 1], same shape as ``logits``.
-        weight: optional non-negative weight, broadcastable to ``logits``.
-        pos_weight: optional non-negative weight of the positive term, broadcastable to
-            ``logits`` (one entry per class for multi-label, shape ``(C,)``).
-        reduction: ``"mean"`` (over all elements), ``"sum"`` or ``"none"``.
-
-"""
-
-
-@_shared_args(_BCE_LOGITS_DOC_ARGS)
 def binary_cross_entropy_with_logits(
     logits: ArrayLike,
     target: ArrayLike,
@@ -552,7 +573,14 @@ def binary_cross_entropy_with_logits(
     ``torch.nn.functional.binary_cross_entropy_with_logits``, except at ``z = +-inf``, where
     this gives the exact limits (0 or ``+inf``) and PyTorch gives NaN.
 
-    {args}
+    Args:
+        logits: scores ``z``, any shape.
+        target: probabilities ``y`` in [0, 1], same shape as ``logits``.
+        weight: optional non-negative weight, broadcastable to ``logits``.
+        pos_weight: optional non-negative weight of the positive term, broadcastable to
+            ``logits`` (one entry per class for multi-label, shape ``(C,)``).
+        reduction: ``"mean"`` (over all elements), ``"sum"`` or ``"none"``.
+
     Returns:
         The loss: a 0-d array, or the shape of ``logits`` for ``"none"``.
 
@@ -570,15 +598,9 @@ def binary_cross_entropy_with_logits(
     return loss
 
 
-@_shared_args(_BCE_LOGITS_DOC_ARGS)
-def binary_cross_entropy_with_logits_grad(
-    logits: ArrayLike,
-    target: ArrayLike,
-    *,
-    weight: ArrayLike | None = None,
-    pos_weight: ArrayLike | None = None,
-    reduction: str = "mean",
-) -> np.ndarray:
+binary_cross_entropy_with_logits_grad = _gradient(
+    binary_cross_entropy_with_logits,
+    _binary_cross_entropy_with_logits,
     r"""Gradient of :func:`binary_cross_entropy_with_logits`: ``sigmoid(z) - y`` elementwise.
 
     .. math:: \frac{\partial \ell}{\partial z}
@@ -598,21 +620,13 @@ def binary_cross_entropy_with_logits_grad(
 
     References:
         Bishop, C. M. (2006). *Pattern Recognition and Machine Learning*, eq. (4.91).
-    """
-    _, grad = _binary_cross_entropy_with_logits(logits, target, weight, pos_weight, reduction, True)
-    assert grad is not None
-    return grad
+    """,
+)
 
 
-@_shared_args(_BCE_LOGITS_DOC_ARGS)
-def binary_cross_entropy_with_logits_with_grad(
-    logits: ArrayLike,
-    target: ArrayLike,
-    *,
-    weight: ArrayLike | None = None,
-    pos_weight: ArrayLike | None = None,
-    reduction: str = "mean",
-) -> tuple[np.ndarray, np.ndarray]:
+binary_cross_entropy_with_logits_with_grad = _loss_and_gradient(
+    binary_cross_entropy_with_logits,
+    _binary_cross_entropy_with_logits,
     r"""Loss and gradient of :func:`binary_cross_entropy_with_logits` in one call.
 
     .. math:: \bigl(\ell, \; \partial \ell / \partial z\bigr)
@@ -629,12 +643,8 @@ def binary_cross_entropy_with_logits_with_grad(
 
     References:
         Bishop, C. M. (2006). *Pattern Recognition and Machine Learning*, §4.3.2.
-    """
-    loss, grad = _binary_cross_entropy_with_logits(
-        logits, target, weight, pos_weight, reduction, True
-    )
-    assert grad is not None
-    return loss, grad
+    """,
+)
 
 
 _LOG_FLOOR = -100.0
@@ -670,16 +680,6 @@ def _binary_cross_entropy(
     return _validate.cast(loss, dtype), out_grad
 
 
-_BCE_DOC_ARGS = """    Args:
-        probs: predicted probabilities ``p`` in [0, 1], any shape.
-        target: probabilities ``y`` in [0, 1], same shape as ``probs``.
-        weight: optional non-negative weight, broadcastable to ``probs``.
-        reduction: ``"mean"`` (over all elements), ``"sum"`` or ``"none"``.
-
-"""
-
-
-@_shared_args(_BCE_DOC_ARGS)
 def binary_cross_entropy(
     probs: ArrayLike,
     target: ArrayLike,
@@ -695,7 +695,12 @@ def binary_cross_entropy(
     loss. A probability that has already saturated has lost the information the loss needs:
     prefer :func:`binary_cross_entropy_with_logits`.
 
-    {args}
+    Args:
+        probs: predicted probabilities ``p`` in [0, 1], any shape.
+        target: probabilities ``y`` in [0, 1], same shape as ``probs``.
+        weight: optional non-negative weight, broadcastable to ``probs``.
+        reduction: ``"mean"`` (over all elements), ``"sum"`` or ``"none"``.
+
     Returns:
         The loss: a 0-d array, or the shape of ``probs`` for ``"none"``.
 
@@ -711,14 +716,9 @@ def binary_cross_entropy(
     return loss
 
 
-@_shared_args(_BCE_DOC_ARGS)
-def binary_cross_entropy_grad(
-    probs: ArrayLike,
-    target: ArrayLike,
-    *,
-    weight: ArrayLike | None = None,
-    reduction: str = "mean",
-) -> np.ndarray:
+binary_cross_entropy_grad = _gradient(
+    binary_cross_entropy,
+    _binary_cross_entropy,
     r"""Gradient of :func:`binary_cross_entropy` with respect to the probabilities.
 
     .. math:: \frac{\partial \ell}{\partial p} = w \, \frac{p - y}{\max(p (1 - p), 10^{-12})}
@@ -736,20 +736,13 @@ def binary_cross_entropy_grad(
 
     References:
         Bishop, C. M. (2006). *Pattern Recognition and Machine Learning*, §4.3.2.
-    """
-    _, grad = _binary_cross_entropy(probs, target, weight, reduction, True)
-    assert grad is not None
-    return grad
+    """,
+)
 
 
-@_shared_args(_BCE_DOC_ARGS)
-def binary_cross_entropy_with_grad(
-    probs: ArrayLike,
-    target: ArrayLike,
-    *,
-    weight: ArrayLike | None = None,
-    reduction: str = "mean",
-) -> tuple[np.ndarray, np.ndarray]:
+binary_cross_entropy_with_grad = _loss_and_gradient(
+    binary_cross_entropy,
+    _binary_cross_entropy,
     r"""Loss and gradient of :func:`binary_cross_entropy` in one call.
 
     .. math:: \bigl(\ell, \; \partial \ell / \partial p\bigr)
@@ -766,10 +759,8 @@ def binary_cross_entropy_with_grad(
 
     References:
         Bishop, C. M. (2006). *Pattern Recognition and Machine Learning*, §4.3.2.
-    """
-    loss, grad = _binary_cross_entropy(probs, target, weight, reduction, True)
-    assert grad is not None
-    return loss, grad
+    """,
+)
 
 
 def _focal_loss(
@@ -828,20 +819,6 @@ def _focal_loss(
     return _validate.cast(loss, dtype), out_grad
 
 
-_FOCAL_DOC_ARGS = """    Args:
-        logits: unnormalised scores, shape ``(..., K)`` (class axis ``axis``).
-        target: class indices of integer dtype, shape ``logits.shape`` without ``axis``.
-        gamma: the focusing parameter ``gamma >= 0``; 0 gives the cross-entropy.
-        axis: the class axis (keyword-only).
-        weight: optional non-negative weight per class (the ``alpha`` of Lin et al.), ``(K,)``.
-        ignore_index: a class index whose samples contribute nothing.
-        reduction: ``"mean"`` (divided by ``sum_n w_{y_n}``, as the cross-entropy), ``"sum"``
-            or ``"none"``.
-
-"""
-
-
-@_shared_args(_FOCAL_DOC_ARGS)
 def focal_loss(
     logits: ArrayLike,
     target: ArrayLike,
@@ -860,7 +837,16 @@ def focal_loss(
     An example the model already gets right with ``q_y = 0.9`` has its loss multiplied by
     ``0.1^gamma`` (0.01 for ``gamma = 2``), so training focuses on the hard ones.
 
-    {args}
+    Args:
+        logits: unnormalised scores, shape ``(..., K)`` (class axis ``axis``).
+        target: class indices of integer dtype, shape ``logits.shape`` without ``axis``.
+        gamma: the focusing parameter ``gamma >= 0``; 0 gives the cross-entropy.
+        axis: the class axis (keyword-only).
+        weight: optional non-negative weight per class (the ``alpha`` of Lin et al.), ``(K,)``.
+        ignore_index: a class index whose samples contribute nothing.
+        reduction: ``"mean"`` (divided by ``sum_n w_{y_n}``, as the cross-entropy), ``"sum"``
+            or ``"none"``.
+
     Returns:
         The loss: a 0-d array, or shape ``logits.shape`` without ``axis`` for ``"none"``.
 
@@ -879,17 +865,9 @@ def focal_loss(
     return loss
 
 
-@_shared_args(_FOCAL_DOC_ARGS)
-def focal_loss_grad(
-    logits: ArrayLike,
-    target: ArrayLike,
-    *,
-    gamma: float = 2.0,
-    axis: int = -1,
-    weight: ArrayLike | None = None,
-    ignore_index: int = -100,
-    reduction: str = "mean",
-) -> np.ndarray:
+focal_loss_grad = _gradient(
+    focal_loss,
+    _focal_loss,
     r"""Gradient of :func:`focal_loss` with respect to the logits.
 
     .. math:: \frac{\partial \ell_n}{\partial z_n} = w_{y_n} \, g_n \, (q_n - e_{y_n}), \qquad
@@ -910,23 +888,13 @@ def focal_loss_grad(
     References:
         Lin, T.-Y., Goyal, P., Girshick, R., He, K. and Dollar, P. (2017). Focal loss for dense
         object detection. *ICCV*.
-    """
-    _, grad = _focal_loss(logits, target, gamma, axis, weight, ignore_index, reduction, True)
-    assert grad is not None
-    return grad
+    """,
+)
 
 
-@_shared_args(_FOCAL_DOC_ARGS)
-def focal_loss_with_grad(
-    logits: ArrayLike,
-    target: ArrayLike,
-    *,
-    gamma: float = 2.0,
-    axis: int = -1,
-    weight: ArrayLike | None = None,
-    ignore_index: int = -100,
-    reduction: str = "mean",
-) -> tuple[np.ndarray, np.ndarray]:
+focal_loss_with_grad = _loss_and_gradient(
+    focal_loss,
+    _focal_loss,
     r"""Loss and gradient of :func:`focal_loss` in one call.
 
     .. math:: \bigl(\ell, \; \partial \ell / \partial z\bigr)
@@ -944,7 +912,5 @@ def focal_loss_with_grad(
     References:
         Lin, T.-Y., Goyal, P., Girshick, R., He, K. and Dollar, P. (2017). Focal loss for dense
         object detection. *ICCV*.
-    """
-    loss, grad = _focal_loss(logits, target, gamma, axis, weight, ignore_index, reduction, True)
-    assert grad is not None
-    return loss, grad
+    """,
+)
