@@ -35,7 +35,7 @@ def _distilled(student: np.ndarray, teacher: np.ndarray, temperature: float) -> 
 
 
 @exercise(
-    "13.1",
+    "13.3",
     "Distillation loss T^2 KL(p_T || q_T) from logits (mean over the batch)",
     function="distillation_loss",
     points=2,
@@ -111,7 +111,7 @@ def _distillation_loss() -> list[Case]:
     ]
 
 
-@hidden("13.1")
+@hidden("13.3")
 def _distillation_hidden(rng: np.random.Generator) -> list[Case]:
     n, k = int(rng.integers(2, 10)), int(rng.integers(2, 10))
     plain = _pair(rng, n, k)
@@ -171,7 +171,7 @@ def _info_nce(similarities: np.ndarray, temperature: float) -> float:
 
 
 @exercise(
-    "13.2",
+    "13.6",
     "InfoNCE from a similarity matrix (positives on the diagonal, mean over the queries)",
     function="info_nce_loss",
     points=1,
@@ -241,7 +241,7 @@ def _info_nce_loss() -> list[Case]:
     ]
 
 
-@hidden("13.2")
+@hidden("13.6")
 def _info_nce_hidden(rng: np.random.Generator) -> list[Case]:
     n = int(rng.integers(2, 12))
     square = rng.normal(size=(n, n))
@@ -301,7 +301,7 @@ def _info_nce_grad(similarities: np.ndarray, temperature: float) -> np.ndarray:
 
 
 @exercise(
-    "13.3",
+    "13.7",
     "The gradient of InfoNCE in the similarities",
     function="info_nce_grad",
     points=2,
@@ -363,7 +363,7 @@ def _info_nce_gradient() -> list[Case]:
     ]
 
 
-@hidden("13.3")
+@hidden("13.7")
 def _info_nce_gradient_hidden(rng: np.random.Generator) -> list[Case]:
     n = int(rng.integers(2, 10))
     square = rng.normal(size=(n, n))
