@@ -220,3 +220,72 @@ def test_pages_stay_light(built_book: BookBuild, site: list[Page]) -> None:
         if size > MAX_PAGE_BYTES:
             heavy.append(f"{page.path.relative_to(built_book.html)}: {size / 1e6:.2f} MB")
     assert not heavy, f"pages heavier than {MAX_PAGE_BYTES / 1e6:.0f} MB:\n" + "\n".join(heavy)
+
+
+def test_the_site_ships_only_the_mathjax_it_uses(built_book: BookBuild) -> None:
+    mathjax = built_book.html / "mathjax"
+    shipped = {p.relative_to(mathjax).as_posix() for p in mathjax.rglob("*") if p.is_file()}
+    assert "tex-chtml.js" in shipped
+    unused = sorted(
+        name
+        for name in shipped
+        if re.match(
+            r"(tex|mml)-(svg|mml|chtml-full)|mml-chtml|output/svg|node-main|adaptors/", name
+        )
+    )
+    assert not unused, f"MathJax files the site never loads: {unused[:10]}"
+    size = sum((mathjax / name).stat().st_size for name in shipped)
+    assert size < 8_000_000, f"{size / 1e6:.1f} MB of MathJax"
+
+
+def _api_pages(site: list[Page], html: Path) -> list[Page]:
+    pages = [
+        p
+        for p in site
+        if p.path.parent == html / "book" / "api" and p.path.name not in {"index.html"}
+    ]
+    assert len(pages) >= 8, "the API reference is not split into one page per module"
+    return pages
+
+
+def test_every_api_function_is_in_its_pages_contents(
+    built_book: BookBuild, site: list[Page]
+) -> None:
+    missing = []
+    for page in _api_pages(site, built_book.html):
+        text = page.path.read_text(encoding="utf8")
+        objects = re.findall(r'<dt class="sig sig-object py" id="([^"]+)"', text)
+        listed = set(re.findall(r'class="reference internal nav-link" href="#([^"]+)"', text))
+        assert objects, f"{page.path.name} documents nothing"
+        missing += [f"{page.path.name}: {name}" for name in objects if name not in listed]
+    assert not missing, "functions missing from the page contents:\n" + "\n".join(missing)
+
+
+def test_docstring_references_are_citations_linked_to_the_bibliography(
+    built_book: BookBuild, site: list[Page]
+) -> None:
+    # "Shannon, C. E. (1948)" left as plain text is a reference the build did not link
+    plain = re.compile(r"[A-Z][\w'-]+, (?:[A-Z]\.[ -]?)+(?:,? and [^()]*?| et al\.)? \(\d{4}\)")
+    linked = 0
+    problems = []
+    for page in _api_pages(site, built_book.html):
+        linked += sum(1 for _, url in page.links if url.startswith("../bibliography.html#"))
+        problems += [f"{page.path.name}: {m}" for m in plain.findall(page.text)]
+    assert linked > 20, f"only {linked} links from the API pages to the bibliography"
+    assert not problems, "references left as plain text:\n" + "\n".join(problems)
+
+
+def test_the_bibliography_labels_its_entries_as_the_text_cites_them(
+    built_book: BookBuild,
+) -> None:
+    text = (built_book.html / "book" / "bibliography.html").read_text(encoding="utf8")
+    labels = re.findall(r'<span class="label"><span class="fn-bracket">\[</span>(.*?)<', text)
+    assert len(labels) > 20
+    numbered = [label for label in labels if not re.search(r", (\d{4}|n\.d\.)(-[a-z])?$", label)]
+    assert not numbered, f"labels that are not author-year: {numbered}"
+    assert len(set(labels)) == len(labels), "two entries share a label"
+
+
+def test_the_glossary_speaks_to_readers(built_book: BookBuild) -> None:
+    text = _parse(built_book.html / "book" / "glossary.html").text
+    assert "{term}" not in text and "In a chapter, link" not in text

@@ -3,8 +3,11 @@
 The built site is served from 127.0.0.1 by Python's http.server; Chromium (Debian's package,
 never a downloaded browser) loads each page with background networking off. Every page must
 load without console errors or failed requests, typeset all its math with the site's own
-MathJax (no ``mjx-merror``), and load every image. Screenshots of the landing page and of a
-chapter land in ``_build/screenshots/`` for a person to look at.
+MathJax (no ``mjx-merror``), load every image, and fit the screen of a phone (390 px) and of
+a laptop (1280 px) without scrolling sideways. A chapter loads at most 3 MB; the dark-mode
+switch changes the page on its first click; there is one search box; printed, the code wraps
+and the solutions are shown. Screenshots of the landing page and of a chapter land in
+``_build/screenshots/`` for a person to look at.
 """
 
 from __future__ import annotations
@@ -26,6 +29,30 @@ ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 MATH_NODE = re.compile(r'class="math notranslate nohighlight"')
+#: A phone and a laptop: no page may scroll sideways at either width.
+WIDTHS = (390, 1280)
+#: Everything one chapter page fetches (HTML, scripts, styles, fonts, images), decoded.
+MAX_CHAPTER_BYTES = 3_000_000
+#: The elements that make a page wider than the screen, for the failure message.
+_WIDE_ELEMENTS = """() => {
+  const width = document.documentElement.clientWidth;
+  const found = [];
+  for (const element of document.querySelectorAll("body *")) {
+    const box = element.getBoundingClientRect();
+    if (box.width === 0 || box.right <= width + 1) continue;
+    let parent = element.parentElement, clipped = false;
+    while (parent && parent !== document.body) {
+      if (getComputedStyle(parent).overflowX !== "visible") { clipped = true; break; }
+      parent = parent.parentElement;
+    }
+    if (clipped) continue;
+    const name = element.tagName.toLowerCase() + "." + String(element.className).split(" ")[0];
+    const text = (element.textContent || "").slice(0, 50);
+    found.push(`${name} to ${Math.round(box.right)} px: ${text}`);
+    if (found.length === 3) break;
+  }
+  return found;
+}"""
 
 pytestmark = pytest.mark.book
 
@@ -153,3 +180,158 @@ def test_search_finds_a_word_of_the_course(server: str, browser: object) -> None
     page.wait_for_selector("#search-results li", timeout=30_000)
     assert page.locator("#search-results li").count() > 0
     page.close()
+
+
+def _typeset(page: object) -> None:
+    page.evaluate(  # type: ignore[attr-defined]
+        "() => window.MathJax && MathJax.startup && MathJax.startup.promise"
+    )
+
+
+def _chapters(built_book: BookBuild) -> list[str]:
+    return [p for p in _pages(built_book) if re.match(r"book/\d", p)]
+
+
+def test_no_page_scrolls_sideways_on_a_phone_or_a_laptop(
+    built_book: BookBuild, server: str, browser: object
+) -> None:
+    pages = _pages(built_book)
+    assert any(p.startswith("book/api/") for p in pages), "the API pages were not built"
+    wide: list[str] = []
+    for width in WIDTHS:
+        context = browser.new_context(viewport={"width": width, "height": 900})  # type: ignore[attr-defined]
+        page = context.new_page()
+        for path in pages:
+            page.goto(f"{server}/{path}", wait_until="load")
+            _typeset(page)
+            scroll, viewport = page.evaluate(
+                "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+            )
+            if scroll > viewport:
+                culprits = "; ".join(page.evaluate(_WIDE_ELEMENTS))
+                wide.append(f"{path} at {width} px is {scroll} px wide ({culprits})")
+        context.close()
+    assert not wide, "pages that scroll sideways:\n" + "\n".join(wide)
+
+
+def test_a_chapter_page_fetches_at_most_3_mb(
+    built_book: BookBuild, server: str, browser: object
+) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    heavy: list[str] = []
+    sizes: dict[str, int] = {}
+    for path in _chapters(built_book):
+        page = context.new_page()
+        fetched: list[str] = []
+        page.on("request", lambda r, f=fetched: f.append(r.url))
+        page.goto(f"{server}/{path}", wait_until="load")
+        _typeset(page)
+        # images below the fold load lazily: scroll through the page so that all of them come
+        page.evaluate(
+            "async () => { for (let y = 0; y < document.body.scrollHeight; y += 600) {"
+            " window.scrollTo(0, y); await new Promise(r => setTimeout(r, 20)); } }"
+        )
+        page.wait_for_load_state("networkidle")
+        total, largest = page.evaluate(
+            """() => {
+              const all = performance.getEntriesByType("navigation")
+                .concat(performance.getEntriesByType("resource"));
+              const sizes = all.map(e => [e.name.split("?")[0].split("/").slice(-2).join("/"),
+                                          e.decodedBodySize || 0]);
+              sizes.sort((a, b) => b[1] - a[1]);
+              return [sizes.reduce((s, e) => s + e[1], 0), sizes.slice(0, 4)];
+            }"""
+        )
+        sizes[path] = total
+        assert not [u for u in fetched if "fontawesome.js" in u], f"{path} loads fontawesome.js"
+        assert not [u for u in fetched if u.endswith("searchindex.js")], f"{path} loads the index"
+        if total > MAX_CHAPTER_BYTES:
+            heavy.append(f"{path}: {total / 1e6:.2f} MB; largest: {largest}")
+        page.close()
+    context.close()
+    assert sizes, "no chapter was measured"
+    print({path: f"{size / 1e6:.2f} MB" for path, size in sizes.items()})
+    assert not heavy, "\n".join(heavy)
+
+
+def test_the_dark_mode_switch_changes_the_page_on_its_first_click(
+    server: str, browser: object
+) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    page.goto(f"{server}/book/intro.html", wait_until="load")
+    background = "() => getComputedStyle(document.body).backgroundColor"
+    assert page.evaluate("() => document.documentElement.dataset.theme") == "light"
+    light = page.evaluate(background)
+    switch = page.locator(".theme-switch-button:visible").first
+    switch.click()
+    assert page.evaluate("() => document.documentElement.dataset.theme") == "dark"
+    assert page.evaluate(background) != light, "the first click did not change the page"
+    switch.click()
+    assert page.evaluate("() => document.documentElement.dataset.theme") == "light"
+    assert page.evaluate(background) == light
+    # the choice is remembered on the next page
+    switch.click()
+    page.goto(f"{server}/book/glossary.html", wait_until="load")
+    assert page.evaluate("() => document.documentElement.dataset.theme") == "dark"
+    page.evaluate("() => localStorage.clear()")
+    page.close()
+
+
+def test_a_page_has_one_search_box_and_draws_its_icons(server: str, browser: object) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    page.goto(f"{server}/book/intro.html", wait_until="load")
+    boxes = page.locator("form.bd-search:visible, .search-button-field:visible").count()
+    assert boxes == 1, f"{boxes} search boxes on the page"
+    # the icons come from xent-icons.css (CSS masks), not from fontawesome.js
+    icon = page.locator(".theme-switch-button:visible i:visible").first
+    box = icon.bounding_box()
+    assert box is not None and box["width"] > 5 and box["height"] > 5
+    assert page.evaluate(
+        "(e) => getComputedStyle(e).maskImage || getComputedStyle(e).webkitMaskImage",
+        icon.element_handle(),
+    ).startswith("url(")
+    page.close()
+
+
+def test_a_printed_chapter_wraps_its_code_and_shows_its_solutions(
+    built_book: BookBuild, server: str, browser: object
+) -> None:
+    with_solutions = [
+        p for p in _chapters(built_book) if 'class="solution' in (built_book.html / p).read_text()
+    ]
+    assert with_solutions, "no chapter has a solution"
+    page = browser.new_page(viewport={"width": 800, "height": 1100})  # type: ignore[attr-defined]
+    page.goto(f"{server}/{with_solutions[0]}", wait_until="load")
+    _typeset(page)
+    page.emulate_media(media="print")
+    hidden = page.evaluate(
+        """() => Array.from(document.querySelectorAll(".solution.admonition"))
+             .flatMap(s => Array.from(s.children).filter(c => !c.matches(".admonition-title")))
+             .filter(c => { const s = getComputedStyle(c);
+                            return s.visibility !== "visible" || s.opacity === "0"
+                                   || c.getBoundingClientRect().height === 0; })
+             .length"""
+    )
+    solutions = page.locator(".solution.admonition").count()
+    assert solutions > 0
+    assert hidden == 0, f"{hidden} parts of {solutions} solutions are hidden in print"
+    wrapping = page.evaluate(
+        """() => Array.from(document.querySelectorAll(".bd-article pre"))
+             .map(p => getComputedStyle(p).whiteSpace)"""
+    )
+    assert wrapping and set(wrapping) == {"pre-wrap"}, set(wrapping)
+    assert page.locator("button.toggle-button:visible").count() == 0
+    page.close()
+
+
+def test_an_underscore_in_a_formula_is_a_letter_not_an_operator(
+    server: str, browser: object
+) -> None:
+    page = browser.new_page()  # type: ignore[attr-defined]
+    page.goto(f"{server}/book/api/special.html", wait_until="load")
+    _typeset(page)
+    underscores = page.locator("mjx-container mjx-c.mjx-c5F").count()
+    spaced = page.locator("mjx-container mjx-mo mjx-c.mjx-c5F").count()
+    page.close()
+    assert underscores > 0, "no underscore typeset: rel\\_entr is no longer on the page?"
+    assert spaced == 0, f"{spaced} underscores are typeset as spaced operators ('rel _ entr')"
