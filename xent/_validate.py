@@ -74,6 +74,16 @@ def class_axis(array: np.ndarray, axis: int, name: str) -> int:
     return index
 
 
+def logits(value: ArrayLike, axis: int, name: str) -> tuple[np.ndarray, int, np.dtype[Any]]:
+    """Logits (or log-probabilities) with the class axis moved last.
+
+    Returns ``(array in its working dtype, the normalised axis, output dtype)``.
+    """
+    array, dtype = float_array(value, name)
+    index = class_axis(array, axis, name)
+    return np.moveaxis(array, index, -1), index, dtype
+
+
 def reduction_axes(
     array: np.ndarray, axis: int | tuple[int, ...] | None, name: str
 ) -> tuple[int, ...]:

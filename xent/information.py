@@ -8,7 +8,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from xent import _validate
-from xent.softmax import _logits, _normalizer
+from xent.softmax import _normalizer
 from xent.special import entr, rel_entr, xlogy
 
 
@@ -170,9 +170,7 @@ def binary_entropy(p: ArrayLike, *, base: float | None = None) -> np.ndarray:
     return _in_units(entr(array) + tail, base, dtype)
 
 
-def entropy_from_logits(
-    z: ArrayLike, *, axis: int = -1, base: float | None = None
-) -> np.ndarray:
+def entropy_from_logits(z: ArrayLike, *, axis: int = -1, base: float | None = None) -> np.ndarray:
     r"""Entropy of ``softmax(z)``, computed from the logits, accurate even when it is tiny.
 
     .. math:: H(\operatorname{softmax}(z)) = -\sum_i q_i \log q_i, \quad
@@ -198,7 +196,7 @@ def entropy_from_logits(
         Blanchard, P., Higham, D. J. and Higham, N. J. (2021). Accurately computing the
         log-sum-exp and softmax functions. *IMA Journal of Numerical Analysis* 41(4).
     """
-    array, _, dtype = _logits(z, axis, name="z")
+    array, _, dtype = _validate.logits(z, axis, "z")
     parts = _normalizer(array)
     with np.errstate(invalid="ignore"):
         probs = parts.exp_shifted / (1 + parts.rest)

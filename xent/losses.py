@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from xent import _rows, _validate
-from xent.softmax import _logits, _normalizer, sigmoid
+from xent.softmax import _non_top_mass, _normalizer, _top_entry, sigmoid
 from xent.special import softplus
 
 
@@ -185,7 +185,7 @@ def _softmax_cross_entropy(
     reduction = _validate.reduction(reduction)
     eps = _validate.label_smoothing(label_smoothing)
     axis_label = axis
-    z, axis, dtype = _logits(logits, axis, name="logits")
+    z, axis, dtype = _validate.logits(logits, axis, "logits")
     logits_shape = np.moveaxis(z, -1, axis).shape
     num_classes = z.shape[-1]
     work = z.dtype
@@ -252,14 +252,8 @@ def _fused_index_target(
 def _top_entries_fixed(
     grad: np.ndarray, parts: Any, total_mass: np.ndarray, mass_off_top: np.ndarray
 ) -> np.ndarray:
-    """Rewrite ``A q_top - P_top`` as ``(A - P_top) - A s``, where ``s = r / (1 + r)``.
-
-    ``q_top = 1 - s`` rounds to 1 when the row is confident, and ``A q_top - P_top`` would
-    then lose ``s`` entirely: the gradient at a confidently right target is minus the
-    non-target mass, not 0.
-    """
-    non_top_mass = parts.rest / (1 + parts.rest)
-    np.put_along_axis(grad, parts.top, mass_off_top - total_mass * non_top_mass, axis=-1)
+    """Put :func:`xent.softmax._top_entry` at each row's top class of ``grad``."""
+    np.put_along_axis(grad, parts.top, _top_entry(total_mass, mass_off_top, parts.rest), axis=-1)
     return grad
 
 
@@ -493,7 +487,7 @@ def nll_loss(
         Murphy, K. P. (2022). *Probabilistic Machine Learning: An Introduction*, §4.2.
     """
     reduction = _validate.reduction(reduction)
-    lp, axis, dtype = _logits(log_probs, axis, name="log_probs")
+    lp, axis, dtype = _validate.logits(log_probs, axis, "log_probs")
     if np.asarray(target).dtype.kind not in "iu":
         raise TypeError(
             "nll_loss takes class indices (integer dtype) as target; got dtype "
@@ -777,7 +771,7 @@ def _focal_loss(
     gamma = _validate.real_number(gamma, "gamma", "a finite number >= 0")
     if not (gamma >= 0 and np.isfinite(gamma)):
         raise ValueError(f"gamma must be a finite number >= 0; got {gamma!r}")
-    z, axis, dtype = _logits(logits, axis, name="logits")
+    z, axis, dtype = _validate.logits(logits, axis, "logits")
     if np.asarray(target).dtype.kind not in "iu":
         raise TypeError(
             f"focal_loss takes class indices (integer dtype) as target; got dtype "
@@ -792,11 +786,7 @@ def _focal_loss(
         log_q = (np.take_along_axis(parts.shifted, y, axis=-1) - parts.log_norm)[..., 0]
         q_y = np.exp(log_q)
         # 1 - q_y as the mass off the target: exact when the target is confidently right.
-        non_target = np.where(
-            (parts.top == y)[..., 0],
-            (parts.rest / (1 + parts.rest))[..., 0],
-            1 - q_y,
-        )
+        non_target = np.where((parts.top == y)[..., 0], _non_top_mass(parts.rest)[..., 0], 1 - q_y)
         modulator = non_target**gamma
         w_y = np.ones_like(log_q) if w is None else w[tgt.indices]
         w_y = np.where(tgt.ignored, 0, w_y)

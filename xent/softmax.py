@@ -13,7 +13,7 @@ below machine epsilon (Blanchard, Higham and Higham 2021).
 
 from __future__ import annotations
 
-from typing import Literal, NamedTuple, overload
+from typing import Any, Literal, NamedTuple, overload
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -63,6 +63,24 @@ def _normalizer(z: np.ndarray) -> _Normalizer:
     return _Normalizer(row_max, safe_max, shifted, exp_shifted, top, rest, log_norm)
 
 
+def _non_top_mass(rest: np.ndarray) -> np.ndarray:
+    """``1 - q_top = r / (1 + r)``, exactly: ``1 - q_top`` itself rounds to 0 when r < eps."""
+    mass: np.ndarray = rest / (1 + rest)
+    return mass
+
+
+def _top_entry(total: Any, off_top: Any, rest: np.ndarray) -> np.ndarray:
+    """The top entry of a gradient ``A q - P``: ``A q_top - P_top`` as ``(A - P_top) - A s``.
+
+    ``total`` is ``A`` (the row's target mass), ``off_top`` is ``A - P_top`` (the target mass
+    away from the top class) and ``s = r / (1 + r)``. In a confident row ``q_top`` rounds to
+    1 and ``A q_top - P_top`` would lose ``s`` entirely: the gradient at a confidently right
+    target is minus the non-target mass, not 0. Used by the losses and their row kernel.
+    """
+    entry: np.ndarray = off_top - total * _non_top_mass(rest)
+    return entry
+
+
 def _logits(
     z: ArrayLike, axis: int, temperature: float = 1.0, name: str = "z", shift: bool = False
 ) -> tuple[np.ndarray, int, np.dtype]:
@@ -71,10 +89,8 @@ def _logits(
     With ``shift=True`` the rows come back as ``(z - max z) / T`` rather than ``z / T``: equal
     under softmax, and right for every temperature (see :func:`_divide_by_temperature`).
     """
-    array, dtype = _validate.float_array(z, name)
-    axis = _validate.class_axis(array, axis, name)
+    array, axis, dtype = _validate.logits(z, axis, name)
     temperature = _validate.positive_number(temperature, "temperature")
-    array = np.moveaxis(array, axis, -1)
     if temperature != 1.0:
         array = _divide_by_temperature(array, temperature, shift)
     return array, axis, dtype
@@ -384,7 +400,7 @@ def softmax_jacobian(z: ArrayLike, *, temperature: float = 1.0) -> np.ndarray:
     q = parts.exp_shifted / (1 + parts.rest)
     # 1 - q_top is the non-top mass r / (1 + r): q_top - q_top**2 would round it to 0.
     not_q = 1 - q
-    np.put_along_axis(not_q, parts.top, parts.rest / (1 + parts.rest), axis=-1)
+    np.put_along_axis(not_q, parts.top, _non_top_mass(parts.rest), axis=-1)
     jac: np.ndarray = -q[..., :, None] * q[..., None, :]
     diagonal = np.einsum("...ii->...i", jac)
     diagonal[...] = q * not_q

@@ -24,6 +24,15 @@ def _two_floats(
     return x_arr, y_arr, out_dtype
 
 
+def _x_times_log(x: ArrayLike, y: ArrayLike, log: np.ufunc) -> np.ndarray:
+    """``x * log(y)`` with 0 wherever ``x == 0`` and ``y`` is not NaN (0 log 0 = 0)."""
+    x_arr, y_arr, dtype = _two_floats(x, y, "x", "y")
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        result = x_arr * log(y_arr)
+    result = np.where((x_arr == 0) & ~np.isnan(y_arr), 0.0, result)
+    return _validate.cast(result, dtype)
+
+
 def xlogy(x: ArrayLike, y: ArrayLike) -> np.ndarray:
     r"""Compute ``x * log(y)``, defined as 0 wherever ``x == 0`` (unless ``y`` is NaN).
 
@@ -49,11 +58,7 @@ def xlogy(x: ArrayLike, y: ArrayLike) -> np.ndarray:
     References:
         Cover, T. M. and Thomas, J. A. (2006). *Elements of Information Theory*, §2.1.
     """
-    x_arr, y_arr, dtype = _two_floats(x, y, "x", "y")
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        result = x_arr * np.log(y_arr)
-    result = np.where((x_arr == 0) & ~np.isnan(y_arr), 0.0, result)
-    return _validate.cast(result, dtype)
+    return _x_times_log(x, y, np.log)
 
 
 def xlog1py(x: ArrayLike, y: ArrayLike) -> np.ndarray:
@@ -82,11 +87,7 @@ def xlog1py(x: ArrayLike, y: ArrayLike) -> np.ndarray:
     References:
         Cover, T. M. and Thomas, J. A. (2006). *Elements of Information Theory*, §2.1.
     """
-    x_arr, y_arr, dtype = _two_floats(x, y, "x", "y")
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        result = x_arr * np.log1p(y_arr)
-    result = np.where((x_arr == 0) & ~np.isnan(y_arr), 0.0, result)
-    return _validate.cast(result, dtype)
+    return _x_times_log(x, y, np.log1p)
 
 
 def entr(x: ArrayLike) -> np.ndarray:
