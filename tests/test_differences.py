@@ -69,6 +69,10 @@ def test_the_softmax_family_reduces_the_last_axis_by_default() -> None:
     assert np.ndim(special.logsumexp(z)) == 0  # SciPy: every axis
     np.testing.assert_allclose(xent.logsumexp(z, axis=None), special.logsumexp(z), rtol=1e-15)
     np.testing.assert_allclose(xent.softmax(z, axis=None), special.softmax(z), rtol=1e-15)
+    p = np.array([[0.5, 0.25, 0.25], [0.5, 0.25, 0.25]])
+    assert stats.entropy(p).shape == (3,)  # SciPy: over the first axis
+    assert xent.entropy(p).shape == (2,)
+    np.testing.assert_allclose(xent.entropy(p.T, axis=0), stats.entropy(p.T), rtol=1e-15)
 
 
 def test_softmax_of_an_empty_array_is_empty() -> None:
