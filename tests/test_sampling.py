@@ -205,6 +205,8 @@ def test_a_temperature_that_is_not_positive_and_finite_is_refused(temperature: f
 def test_a_temperature_so_small_that_logits_overflow_is_refused() -> None:
     with pytest.raises(ValueError, match="temperature"):
         xent.apply_temperature([1.0, 2.0], 1e-320)
+    with pytest.raises(ValueError, match="temperature"):  # every logit would become -inf
+        xent.apply_temperature([-1e300, -2e300], 1e-10)
 
 
 @pytest.mark.parametrize(

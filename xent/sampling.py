@@ -75,7 +75,7 @@ def apply_temperature(logits: ArrayLike, temperature: float) -> np.ndarray:
     # Divide in float64: z / T may overflow float32 for a tiny T; the overflow is +-inf.
     with np.errstate(over="ignore"):
         result = array.astype(np.float64) / temperature
-    if np.isposinf(result).any():
+    if np.isposinf(result).any() or not np.isfinite(result).any(axis=-1).all():
         raise ValueError(
             f"temperature={temperature!r} is too small: logits / temperature overflows"
         )
