@@ -10,8 +10,7 @@ conventions are those of :func:`xent.kl_divergence`: probability vectors along `
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from types import MappingProxyType
+from collections.abc import Iterator, Mapping
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -29,8 +28,31 @@ __all__ = [
     "total_variation",
 ]
 
-#: The names :func:`f_divergence` accepts, each with its generator ``f(t)``, ``t = p / q``.
-F_DIVERGENCES: Mapping[str, str] = MappingProxyType(
+class _Generators(Mapping[str, str]):
+    """The kinds :func:`f_divergence` accepts, each mapped to its generator ``f(t)``, ``t = p / q``.
+
+    A read-only mapping, in the order of the course's table: ``kl``, ``reverse_kl``, ``js``,
+    ``total_variation``, ``chi2``, ``squared_hellinger``.
+    """
+
+    def __init__(self, generators: dict[str, str]) -> None:
+        self._generators = dict(generators)
+
+    def __getitem__(self, kind: str) -> str:
+        return self._generators[kind]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._generators)
+
+    def __len__(self) -> int:
+        return len(self._generators)
+
+    def __repr__(self) -> str:
+        return f"F_DIVERGENCES({self._generators!r})"
+
+
+#: The kinds :func:`f_divergence` accepts, each with its generator ``f(t)``, ``t = p / q``.
+F_DIVERGENCES: Mapping[str, str] = _Generators(
     {
         "kl": "t log t",
         "reverse_kl": "-log t",
