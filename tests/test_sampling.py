@@ -15,13 +15,17 @@ NEG_INF = -np.inf
 
 # --------------------------------------------------------------------------- hand-computed values
 def test_temperature_divides_the_logits_and_keeps_minus_inf() -> None:
-    assert xent.apply_temperature([2.0, -1.0, NEG_INF], 0.5).tolist() == [4.0, -2.0, NEG_INF]
-    assert xent.apply_temperature([2.0, -1.0], 4.0).tolist() == [0.5, -0.25]
+    assert xent.apply_temperature([2.0, -1.0, NEG_INF], temperature=0.5).tolist() == [
+        4.0,
+        -2.0,
+        NEG_INF,
+    ]
+    assert xent.apply_temperature([2.0, -1.0], temperature=4.0).tolist() == [0.5, -0.25]
 
 
 def test_temperature_one_changes_nothing() -> None:
     z = np.array([[0.3, -1.2, 2.5], [1.0, 1.0, NEG_INF]])
-    np.testing.assert_array_equal(xent.apply_temperature(z, 1.0), z)
+    np.testing.assert_array_equal(xent.apply_temperature(z, temperature=1.0), z)
 
 
 def test_top_k_keeps_the_k_largest_by_hand() -> None:
@@ -197,16 +201,16 @@ def test_entropy_of_the_sampling_distribution_grows_with_temperature() -> None:
 @pytest.mark.parametrize("temperature", [0.0, -1.0, np.inf, np.nan])
 def test_a_temperature_that_is_not_positive_and_finite_is_refused(temperature: float) -> None:
     with pytest.raises(ValueError, match="temperature"):
-        xent.apply_temperature([1.0, 2.0], temperature)
+        xent.apply_temperature([1.0, 2.0], temperature=temperature)
     with pytest.raises(ValueError, match="temperature"):
         xent.sample([1.0, 2.0], seed=0, temperature=temperature)
 
 
 def test_a_temperature_so_small_that_logits_overflow_is_refused() -> None:
     with pytest.raises(ValueError, match="temperature"):
-        xent.apply_temperature([1.0, 2.0], 1e-320)
+        xent.apply_temperature([1.0, 2.0], temperature=1e-320)
     with pytest.raises(ValueError, match="temperature"):  # every logit would become -inf
-        xent.apply_temperature([-1e300, -2e300], 1e-10)
+        xent.apply_temperature([-1e300, -2e300], temperature=1e-10)
 
 
 @pytest.mark.parametrize(

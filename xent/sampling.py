@@ -41,7 +41,7 @@ def _checked_logits(logits: ArrayLike, name: str = "logits") -> tuple[np.ndarray
     return array, dtype
 
 
-def apply_temperature(logits: ArrayLike, temperature: float) -> np.ndarray:
+def apply_temperature(logits: ArrayLike, *, temperature: float) -> np.ndarray:
     r"""Divide the logits by a temperature ``T > 0``.
 
     .. math:: z \mapsto z / T, \qquad \operatorname{softmax}(z / T)_i
@@ -52,7 +52,7 @@ def apply_temperature(logits: ArrayLike, temperature: float) -> np.ndarray:
 
     Args:
         logits: shape ``(..., K)``.
-        temperature: a positive finite number.
+        temperature: a positive finite number (keyword-only).
 
     Returns:
         Logits of the same shape (and float dtype); ``-inf`` entries stay ``-inf``.
@@ -63,7 +63,7 @@ def apply_temperature(logits: ArrayLike, temperature: float) -> np.ndarray:
 
     Examples:
         >>> import xent
-        >>> xent.apply_temperature([2.0, 1.0, -float("inf")], 0.5).tolist()
+        >>> xent.apply_temperature([2.0, 1.0, -float("inf")], temperature=0.5).tolist()
         [4.0, 2.0, -inf]
 
     References:
@@ -229,7 +229,7 @@ def sampling_probs(
         Holtzman, A., Buys, J., Du, L., Forbes, M. and Choi, Y. (2020). The curious case of
         neural text degeneration. *ICLR 2020*.
     """
-    filtered = apply_temperature(logits, temperature)
+    filtered = apply_temperature(logits, temperature=temperature)
     if top_k is not None:
         filtered = top_k_filter(filtered, top_k)
     if top_p is not None:
