@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ast
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -128,10 +129,12 @@ def _exercise_of(cells: list[dict[str, Any]], index: int) -> str | None:
     return None
 
 
-def _chapters(root: Path) -> list[tuple[str, Path]]:
+def _chapters(root: Path, only: Sequence[str] | None = None) -> list[tuple[str, Path]]:
     from xent.coursework.student_edition import chapters
 
     graded = set(registry.chapters())
+    if only is not None:
+        graded &= {str(int(n)) for n in only}
     found = []
     for path in chapters(root):
         number = notebooks.chapter_number(path)
@@ -241,7 +244,13 @@ c.ExecutePreprocessor.timeout = 300
 '''
 
 
-def export_nbgrader(out: str | Path, *, root: Path | None = None, seed: int = 0) -> Path:
+def export_nbgrader(
+    out: str | Path,
+    *,
+    root: Path | None = None,
+    seed: int = 0,
+    only: Sequence[str] | None = None,
+) -> Path:
     """Write an nbgrader course folder: ``source/<assignment>/<chapter>.ipynb`` for every
     chapter with coding exercises, and ``nbgrader_config.py``."""
     from xent.coursework.student_edition import repository_root
@@ -249,7 +258,7 @@ def export_nbgrader(out: str | Path, *, root: Path | None = None, seed: int = 0)
     base = Path(out)
     course = root or repository_root()
     names = []
-    for chapter, path in _chapters(course):
+    for chapter, path in _chapters(course, only):
         name = _assignment_name(path)
         folder = base / "source" / name
         folder.mkdir(parents=True, exist_ok=True)
@@ -333,14 +342,20 @@ def otter_notebook(path: Path, chapter: str, seed: int) -> dict[str, Any]:
     return _notebook(cells, chapter)
 
 
-def export_otter(out: str | Path, *, root: Path | None = None, seed: int = 0) -> Path:
+def export_otter(
+    out: str | Path,
+    *,
+    root: Path | None = None,
+    seed: int = 0,
+    only: Sequence[str] | None = None,
+) -> Path:
     """Write otter-assign source notebooks: ``<chapter>/<chapter>.ipynb`` for every chapter
     with coding exercises; run ``otter assign`` on each."""
     from xent.coursework.student_edition import repository_root
 
     base = Path(out)
     course = root or repository_root()
-    for chapter, path in _chapters(course):
+    for chapter, path in _chapters(course, only):
         folder = base / _assignment_name(path)
         folder.mkdir(parents=True, exist_ok=True)
         notebooks.save(otter_notebook(path, chapter, seed), folder / path.name)

@@ -36,7 +36,7 @@ def _distilled(student: np.ndarray, teacher: np.ndarray, temperature: float) -> 
 
 @exercise(
     "13.3",
-    "Distillation loss T^2 KL(p_T || q_T) from logits (mean over the batch)",
+    "Distillation loss T^2 KL(p_T ‖ q_T) from logits (mean over the batch)",
     function="distillation_loss",
     points=2,
     forbidden=_DISTILLATION + families.LOSSES + families.INFORMATION,

@@ -1,0 +1,270 @@
+"""The nbgrader and otter-grader exports, checked with the real tools.
+
+For each chapter tested end to end, three submissions (the solutions, the untouched release,
+and a half-right one with the first half of the exercises solved) go through nbgrader
+(generate_assignment, autograde, export to CSV), otter-grader (otter assign, otter run without
+a container) and the built-in grader with the export's seed; all three must give each the
+expected points. Chapter 1 runs by default; ``XENT_EXPORTS_ALL=1`` runs every chapter.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from xent.coursework import exports, notebooks, registry
+from xent.coursework import grade as grading
+from xent.coursework.student_edition import chapters
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = 20261201
+CHAPTERS = [
+    (notebooks.chapter_number(p) or "", p)
+    for p in chapters(ROOT)
+    if notebooks.chapter_number(p) in registry.chapters()
+]
+END_TO_END = CHAPTERS if os.environ.get("XENT_EXPORTS_ALL") else CHAPTERS[:1]
+
+
+def _have(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
+
+
+needs_engines = pytest.mark.skipif(
+    not (_have("nbgrader") and _have("otter")) and not os.environ.get("CI"),
+    reason="nbgrader and otter-grader are not installed (requirements-graders.txt)",
+)
+
+
+def _run(args: list[str], cwd: Path) -> str:
+    done = subprocess.run(args, cwd=cwd, capture_output=True, text=True, check=False, timeout=900)
+    assert done.returncode == 0, (args, done.stdout[-3000:], done.stderr[-3000:])
+    return done.stdout + done.stderr
+
+
+def _solutions(path: Path) -> dict[str, str]:
+    """Exercise id -> the chapter's solution cell."""
+    original = notebooks.load(path)
+    cells = original["cells"]
+    found = {}
+    for index, cell in enumerate(cells):
+        if cell["cell_type"] == "code" and "solution" in notebooks.tags(cell):
+            exercise_id = notebooks._exercise_after(cells, index)
+            if exercise_id:
+                found[exercise_id] = notebooks.source(cell)
+    return found
+
+
+def _solution_lines(path: Path) -> list[str]:
+    """Lines of the solutions that a release must not contain (bodies, not signatures)."""
+    lines = []
+    for code in _solutions(path).values():
+        for line in code.splitlines():
+            text = line.strip()
+            if (
+                len(text) > 12
+                and not text.startswith(("def ", "#", '"""', "import ", "from "))
+                and '"""' not in text
+            ):
+                lines.append(text)
+    return lines
+
+
+# --- the structure of the exports, every chapter ---------------------------------------------
+
+
+@pytest.mark.parametrize("chapter,path", CHAPTERS, ids=[p.stem for _, p in CHAPTERS])
+def test_nbgrader_export_has_a_test_cell_per_case_worth_its_share(chapter: str, path: Path) -> None:
+    notebook = exports.nbgrader_notebook(path, chapter, SEED)
+    meta = [c["metadata"].get("nbgrader", {}) for c in notebook["cells"]]
+    ids = [m["grade_id"] for m in meta if m]
+    assert len(ids) == len(set(ids))
+    for exercise in registry.for_chapter(chapter):
+        slug = exercise.id.replace(".", "-")
+        tests = [
+            (c, m)
+            for c, m in zip(notebook["cells"], meta, strict=True)
+            if m.get("grade_id", "").startswith(f"ex-{slug}-case-")
+        ]
+        cases = len(exercise.cases()) + len(exercise.hidden_cases(SEED))
+        assert len(tests) == cases
+        assert math.isclose(sum(m["points"] for _, m in tests), exercise.points)
+        hidden = [c for c, _ in tests if "### BEGIN HIDDEN TESTS" in c["source"]]
+        assert len(hidden) == len(exercise.hidden_cases(SEED))
+        answers = [
+            c
+            for c, m in zip(notebook["cells"], meta, strict=True)
+            if m.get("grade_id") == f"ex-{slug}-answer"
+        ]
+        assert len(answers) == 1 and "### BEGIN SOLUTION" in answers[0]["source"]
+    # The whole chapter is there, its conceptual solutions are not.
+    text = "\n".join(notebooks.source(c) for c in notebook["cells"])
+    assert "{solution-start}" not in text and "You will learn" in text
+
+
+@pytest.mark.parametrize("chapter,path", CHAPTERS, ids=[p.stem for _, p in CHAPTERS])
+def test_otter_export_has_a_question_per_exercise(chapter: str, path: Path) -> None:
+    notebook = exports.otter_notebook(path, chapter, SEED)
+    raw = [notebooks.source(c) for c in notebook["cells"] if c["cell_type"] == "raw"]
+    assert raw[0].startswith("# ASSIGNMENT CONFIG")
+    questions = [r for r in raw if r.startswith("# BEGIN QUESTION")]
+    assert len(questions) == len(registry.for_chapter(chapter))
+    tests = [
+        notebooks.source(c)
+        for c in notebook["cells"]
+        if c["cell_type"] == "code" and notebooks.source(c).startswith(("# TEST", "# HIDDEN"))
+    ]
+    expected = sum(
+        len(e.cases()) + len(e.hidden_cases(SEED)) for e in registry.for_chapter(chapter)
+    )
+    assert len(tests) == expected
+
+
+# --- end to end with the real tools -----------------------------------------------------------
+
+
+def _fill(
+    notebook: dict[str, Any], solutions: dict[str, str], which: set[str], find: Any
+) -> dict[str, Any]:
+    """``notebook`` with the answer cell of every exercise in ``which`` replaced by its
+    solution; ``find(cell, exercise)`` says whether a cell is that exercise's answer cell."""
+    for exercise in registry.exercises().values():
+        if exercise.id not in which:
+            continue
+        for cell in notebook["cells"]:
+            if cell["cell_type"] == "code" and find(cell, exercise):
+                cell["source"] = solutions[exercise.id]
+                break
+        else:
+            raise AssertionError(f"no answer cell for {exercise.id}")
+    return notebook
+
+
+@pytest.fixture(scope="module", params=END_TO_END, ids=[p.stem for _, p in END_TO_END])
+def engines(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Any]:
+    chapter, path = request.param
+    name = path.stem
+    exercises = registry.for_chapter(chapter)
+    half = {e.id for e in exercises[: math.ceil(len(exercises) / 2)]}
+    points = {
+        "solutions": float(sum(e.points for e in exercises)),
+        "release": 0.0,
+        "half": float(sum(e.points for e in exercises if e.id in half)),
+    }
+    solutions = _solutions(path)
+    work = tmp_path_factory.mktemp(f"engines-{name}")
+    result: dict[str, Any] = {"expected": points, "solution_lines": _solution_lines(path)}
+
+    # nbgrader
+    course = work / "nbgrader"
+    exports.export_nbgrader(course, root=ROOT, seed=SEED, only=[chapter])
+    _run(["nbgrader", "generate_assignment", name, "--force"], course)
+    release = notebooks.load(course / "release" / name / path.name)
+    result["nbgrader_release"] = json.dumps(release)
+
+    def nbgrader_answer(cell: dict[str, Any], exercise: registry.Exercise) -> bool:
+        slug = exercise.id.replace(".", "-")
+        return cell["metadata"].get("nbgrader", {}).get("grade_id") == f"ex-{slug}-answer"
+
+    submissions = {
+        "solutions": notebooks.load(course / "source" / name / path.name),
+        "release": json.loads(result["nbgrader_release"]),
+        "half": _fill(json.loads(result["nbgrader_release"]), solutions, half, nbgrader_answer),
+    }
+    builtin_folder = work / "builtin"
+    builtin_folder.mkdir()
+    for student, notebook in submissions.items():
+        folder = course / "submitted" / student / name
+        folder.mkdir(parents=True)
+        notebooks.save(notebook, folder / path.name)
+        notebooks.save(notebook, builtin_folder / f"{student}_{path.name}")
+    _run(["nbgrader", "autograde", name, "--force"], course)
+    _run(["nbgrader", "export"], course)
+    with (course / "grades.csv").open() as handle:
+        result["nbgrader"] = {
+            row["student_id"]: float(row["score"]) for row in csv.DictReader(handle)
+        }
+
+    # otter-grader
+    source = work / "otter"
+    exports.export_otter(source, root=ROOT, seed=SEED, only=[chapter])
+    folder = source / name
+    _run([sys.executable, "-m", "otter", "assign", path.name, "dist", "--no-pdfs"], folder)
+    student = notebooks.load(folder / "dist" / "student" / path.name)
+    result["otter_release"] = json.dumps(student)
+    zips = sorted((folder / "dist" / "autograder").glob("*.zip"))
+    assert zips, "otter assign wrote no autograder zip"
+    result["zip"] = zips[-1].name
+
+    def otter_answer(cell: dict[str, Any], exercise: registry.Exercise) -> bool:
+        return re.search(rf"^def {exercise.function}\(", notebooks.source(cell), re.M) is not None
+
+    otter_submissions = {
+        "solutions": notebooks.load(folder / "dist" / "autograder" / path.name),
+        "release": json.loads(result["otter_release"]),
+        "half": _fill(json.loads(result["otter_release"]), solutions, half, otter_answer),
+    }
+    result["otter"] = {}
+    for who, notebook in otter_submissions.items():
+        target = work / "otter-runs" / who
+        target.mkdir(parents=True)
+        notebooks.save(notebook, target / path.name)
+        _run(
+            [
+                sys.executable,
+                "-m",
+                "otter",
+                "run",
+                "-a",
+                str(zips[-1]),
+                "-o",
+                str(target),
+                str(target / path.name),
+            ],
+            work,
+        )
+        tests = json.loads((target / "results.json").read_text())["tests"]
+        result["otter"][who] = sum(t.get("score") or 0.0 for t in tests)
+
+    # the built-in grader, with the export's hidden cases
+    reports, _ = grading.grade_batch(
+        [str(builtin_folder)], settings=grading.Settings(seed=SEED), jobs=2
+    )
+    result["builtin"] = {Path(r.notebook).name.split("_")[0]: r.total for r in reports}
+    return result
+
+
+@needs_engines
+@pytest.mark.parametrize("engine", ["nbgrader", "otter", "builtin"])
+def test_every_engine_gives_the_same_work_the_same_points(
+    engines: dict[str, Any], engine: str
+) -> None:
+    for who, points in engines["expected"].items():
+        assert math.isclose(engines[engine][who], points, abs_tol=0.02), (engine, who, engines)
+
+
+@needs_engines
+def test_the_released_assignments_hold_no_solution(engines: dict[str, Any]) -> None:
+    for release in ("nbgrader_release", "otter_release"):
+        text = engines[release]
+        leaks = [line for line in engines["solution_lines"] if line in text]
+        assert not leaks, (release, leaks[:3])
+        assert "BEGIN HIDDEN TESTS" not in text and "# HIDDEN TEST" not in text
+
+
+@needs_engines
+def test_otter_writes_a_gradescope_autograder_zip(engines: dict[str, Any]) -> None:
+    assert re.fullmatch(r".+-autograder_[0-9T_]+\.zip", engines["zip"]), engines["zip"]
