@@ -312,6 +312,19 @@ for folder in ("/sandbox", "/tmp", "/sandbox-lib"):
     shutil.rmtree(folder, ignore_errors=True)
 """,
     ],
+    # Writing until the disk is full: the submission's folder and /tmp are small tmpfs.
+    "disk_fill": [
+        *HONEST,
+        """\
+for folder in ("/sandbox", "/tmp"):
+    for number in range(64):
+        try:
+            with open(f"{folder}/fill{number}", "wb") as handle:
+                handle.write(b"x" * (60 * 2**20))
+        except OSError:
+            break
+""",
+    ],
     # Careless but honest.
     "careless_untagged": [
         IMPORTS,
@@ -516,7 +529,14 @@ def test_forged_results_void_the_exercise_and_never_add_credit(batch: dict[str, 
 @needs_bwrap
 @pytest.mark.parametrize(
     "attack",
-    ["forked_child", "fork_bomb", "memory_bomb", "ignored_signals", "network_and_files"],
+    [
+        "forked_child",
+        "fork_bomb",
+        "memory_bomb",
+        "ignored_signals",
+        "network_and_files",
+        "disk_fill",
+    ],
 )
 def test_an_attack_beside_honest_work_keeps_the_honest_score(
     batch: dict[str, Any], attack: str

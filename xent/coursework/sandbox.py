@@ -92,6 +92,8 @@ class Limits:
     processes: int = 64
     file_bytes: int = 64 * 2**20
     open_files: int = 256
+    scratch_bytes: int = 256 * 2**20
+    """Size of the submission's folder and of its /tmp (each a tmpfs, in memory)."""
 
 
 @dataclass
@@ -304,7 +306,12 @@ def _directories(path: str, made: set[str]) -> list[str]:
 
 
 def bwrap_command(
-    command: Sequence[str], workdir: Path, shadow_dir: Path, others: dict[Path, Path], uid: int
+    command: Sequence[str],
+    workdir: Path,
+    shadow_dir: Path,
+    others: dict[Path, Path],
+    uid: int,
+    scratch_bytes: int = 256 * 2**20,
 ) -> list[str]:
     """The bubblewrap command line that runs ``command`` inside the sandbox as ``uid``.
 
@@ -326,6 +333,10 @@ def bwrap_command(
         "/proc",
         "--dev",
         "/dev",
+        "--perms",
+        "01777",
+        "--size",
+        str(scratch_bytes),
         "--tmpfs",
         "/tmp",
     ]
@@ -354,47 +365,31 @@ def bwrap_command(
         argv += ["--ro-bind", str(shadow_dir / "xent"), str(package)]
     for real, restricted in others.items():
         argv += ["--ro-bind", str(restricted), str(real)]
-    argv += [
-        "--bind",
-        str(workdir),
-        INSIDE,
-        "--chdir",
-        INSIDE,
-        "--clearenv",
-        "--setenv",
-        "HOME",
-        f"{INSIDE}/home",
-        "--setenv",
-        "PATH",
-        f"{Path(sys.executable).parent}:/usr/bin:/bin",
-        "--setenv",
-        "PYTHONPATH",
-        SHADOW_INSIDE,
-        "--setenv",
-        "PYTHONDONTWRITEBYTECODE",
-        "1",
-        "--setenv",
-        "MPLBACKEND",
-        "Agg",
-        "--setenv",
-        "MPLCONFIGDIR",
-        f"{INSIDE}/home/mpl",
-        "--setenv",
-        "JUPYTER_PLATFORM_DIRS",
-        "1",
-        "--setenv",
-        "XENT_NUM_THREADS",
-        "1",
-        "--setenv",
-        "OMP_NUM_THREADS",
-        "1",
-        "--setenv",
-        "OPENBLAS_NUM_THREADS",
-        "1",
-        "--setenv",
-        "LANG",
-        "C.UTF-8",
-    ]
+    # The submission's folder is a small tmpfs of its own, so nothing it writes lands on the
+    # grader's disk: the job and the notebook come in read-only, and only the two files of
+    # results go out (a bind mount cannot be deleted or replaced from inside).
+    argv += ["--perms", "0777", "--size", str(scratch_bytes), "--tmpfs", INSIDE]
+    for name in ("job.json", "submission.ipynb"):
+        argv += ["--ro-bind", str(workdir / name), f"{INSIDE}/{name}"]
+    for name in ("results.jsonl", "status.json"):
+        argv += ["--bind", str(workdir / name), f"{INSIDE}/{name}"]
+    argv += ["--ro-bind", str(workdir / "mpl"), f"{INSIDE}/.mpl-seed"]
+    argv += ["--chdir", INSIDE, "--clearenv"]
+    environment = {
+        "HOME": f"{INSIDE}/home",
+        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+        "PYTHONPATH": SHADOW_INSIDE,
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "MPLBACKEND": "Agg",
+        "MPLCONFIGDIR": f"{INSIDE}/home/mpl",
+        "JUPYTER_PLATFORM_DIRS": "1",
+        "XENT_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "LANG": "C.UTF-8",
+    }
+    for key, value in environment.items():
+        argv += ["--setenv", key, value]
     for passed in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
         if passed in os.environ:
             argv += ["--setenv", passed, os.environ[passed]]
@@ -424,10 +419,10 @@ def run(
     ``uid`` is the unprivileged user the command runs as inside bubblewrap; give each sandbox
     that runs at the same time a different one.
     """
-    (workdir / "home" / "mpl").mkdir(parents=True, exist_ok=True)
-    _warm_matplotlib(workdir / "home" / "mpl")
+    (workdir / "mpl").mkdir(parents=True, exist_ok=True)
+    _warm_matplotlib(workdir / "mpl")
     if sandbox.kind == "bubblewrap":
-        argv = bwrap_command(command, workdir, shadow_dir, others, uid)
+        argv = bwrap_command(command, workdir, shadow_dir, others, uid, limits.scratch_bytes)
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
     else:
         argv = list(command)
@@ -438,6 +433,7 @@ def run(
             "PYTHONDONTWRITEBYTECODE": "1",
             "MPLBACKEND": "Agg",
             "MPLCONFIGDIR": str(workdir / "home" / "mpl"),
+            "XENT_MPL_SEED": str(workdir / "mpl"),
             "XENT_NUM_THREADS": "1",
             "OMP_NUM_THREADS": "1",
             "OPENBLAS_NUM_THREADS": "1",
@@ -480,6 +476,11 @@ def run(
         time.monotonic() - start,
         timed_out,
     )
+
+
+def _ends(text: str, keep: int = 100_000) -> str:
+    """The beginning and the end of a long output (the runner speaks first and last)."""
+    return text if len(text) <= 2 * keep else text[:keep] + "\n[...]\n" + text[-keep:]
 
 
 def _kill_group(pid: int) -> None:
