@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
 import numpy as np
 
 # The references are imported from their modules, not as ``xent.NAME``: the check watches
@@ -241,59 +245,42 @@ def _info_nce_loss() -> list[Case]:
     ]
 
 
-@hidden("13.6")
-def _info_nce_hidden(rng: np.random.Generator) -> list[Case]:
+def _similarity_cases(
+    rng: np.random.Generator, reference: Callable[[np.ndarray, float], Any], at_chance: Any
+) -> list[Case]:
+    """Hidden cases of 13.6 and 13.7: one draw of similarity matrices, scored by ``reference``.
+
+    ``at_chance(n, tau)`` is the exact answer for a constant ``n x n`` matrix.
+    """
     n = int(rng.integers(2, 12))
-    square = rng.normal(size=(n, n))
-    wide = rng.normal(size=(n, n + int(rng.integers(1, 20))))
-    large = rng.normal(size=(400, 400))
-    extreme = 1e3 * rng.normal(size=(5, 5))
     tau = float(rng.uniform(0.05, 2.0))
+    drawn = [
+        (rng.normal(size=(n, n)), tau, "a random square matrix and temperature"),
+        (rng.normal(size=(n, n + int(rng.integers(1, 20)))), tau, "more keys than queries"),
+        (rng.normal(size=(300, 300)), 0.1, "a batch of 300 pairs"),
+        (1e3 * rng.normal(size=(5, 5)), 1.0, "similarities of size 1e3"),
+        (rng.normal(size=(n, n)), 0.01, "a small temperature (0.01)"),
+    ]
+    cases = [
+        Case((s,), partial(reference, s, t), "", kwargs={"temperature": t}, category=c)
+        for s, t, c in drawn
+    ]
     constant = np.full((n, n), float(rng.normal()))
-    return [
-        Case(
-            (square,),
-            lambda: _info_nce(square, tau),
-            "",
-            kwargs={"temperature": tau},
-            category="a random square matrix and temperature",
-        ),
-        Case(
-            (wide,),
-            lambda: _info_nce(wide, tau),
-            "",
-            kwargs={"temperature": tau},
-            category="more keys than queries",
-        ),
-        Case(
-            (large,),
-            lambda: _info_nce(large, 0.1),
-            "",
-            kwargs={"temperature": 0.1},
-            category="a batch of 400 pairs",
-        ),
-        Case(
-            (extreme,),
-            lambda: _info_nce(extreme, 1.0),
-            "",
-            kwargs={"temperature": 1.0},
-            category="similarities of size 1e3",
-        ),
-        Case(
-            (square,),
-            lambda: _info_nce(square, 0.01),
-            "",
-            kwargs={"temperature": 0.01},
-            category="a small temperature (0.01)",
-        ),
+    cases.append(
         Case(
             (constant,),
-            lambda: np.log(n),
+            lambda: at_chance(n, tau),
             "",
             kwargs={"temperature": tau},
             category="a constant matrix (chance)",
-        ),
-    ]
+        )
+    )
+    return cases
+
+
+@hidden("13.6")
+def _info_nce_hidden(rng: np.random.Generator) -> list[Case]:
+    return _similarity_cases(rng, _info_nce, lambda n, tau: np.log(n))
 
 
 def _info_nce_grad(similarities: np.ndarray, temperature: float) -> np.ndarray:
@@ -365,48 +352,6 @@ def _info_nce_gradient() -> list[Case]:
 
 @hidden("13.7")
 def _info_nce_gradient_hidden(rng: np.random.Generator) -> list[Case]:
-    n = int(rng.integers(2, 10))
-    square = rng.normal(size=(n, n))
-    wide = rng.normal(size=(n, n + int(rng.integers(1, 10))))
-    large = rng.normal(size=(300, 300))
-    extreme = 1e3 * rng.normal(size=(4, 4))
-    tau = float(rng.uniform(0.05, 2.0))
-    constant = np.full((n, n), float(rng.normal()))
-    chance = (np.full((n, n), 1.0 / n) - np.eye(n)) / (n * tau)
-    return [
-        Case(
-            (square,),
-            lambda: _info_nce_grad(square, tau),
-            "",
-            kwargs={"temperature": tau},
-            category="a random square matrix and temperature",
-        ),
-        Case(
-            (wide,),
-            lambda: _info_nce_grad(wide, tau),
-            "",
-            kwargs={"temperature": tau},
-            category="more keys than queries",
-        ),
-        Case(
-            (large,),
-            lambda: _info_nce_grad(large, 0.1),
-            "",
-            kwargs={"temperature": 0.1},
-            category="a batch of 300 pairs",
-        ),
-        Case(
-            (extreme,),
-            lambda: _info_nce_grad(extreme, 1.0),
-            "",
-            kwargs={"temperature": 1.0},
-            category="similarities of size 1e3",
-        ),
-        Case(
-            (constant,),
-            lambda: chance,
-            "",
-            kwargs={"temperature": tau},
-            category="a constant matrix (chance)",
-        ),
-    ]
+    return _similarity_cases(
+        rng, _info_nce_grad, lambda n, tau: (np.full((n, n), 1.0 / n) - np.eye(n)) / (n * tau)
+    )
