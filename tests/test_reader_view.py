@@ -16,6 +16,7 @@ visible line is wider than the column (``MAX_LINE``).
 from __future__ import annotations
 
 import ast
+import html
 import json
 import re
 from pathlib import Path
@@ -225,3 +226,34 @@ def test_displayed_formulas_are_split_into_rows_that_fit(path: Path) -> None:
             if longest > MAX_LATEX_SYMBOLS:
                 wide.append(f"cell {index}: a row of about {longest} symbols")
     assert not wide, f"{path.name}: " + "; ".join(wide)
+
+
+# --------------------------------------------------------------------------- the built pages
+def code_shown_on(page_html: str) -> list[str]:
+    """The source of every code cell a built chapter page shows, as plain text."""
+    blocks = re.findall(
+        r'<div class="cell_input[^"]*">.*?<pre>(.*?)</pre>', page_html, flags=re.DOTALL
+    )
+    return [html.unescape(re.sub(r"<[^>]+>", "", block)) for block in blocks]
+
+
+def test_code_shown_on_a_made_up_page_is_read_as_text() -> None:
+    page = (
+        '<div class="cell_input docutils container"><div class="highlight"><pre>'
+        '<span class="n">glue</span><span class="p">(</span>&quot;x&quot;)</pre></div></div>'
+    )
+    assert code_shown_on(page) == ['glue("x")']
+
+
+@pytest.mark.book
+@pytest.mark.parametrize("path", CHAPTERS)
+def test_built_pages_show_no_build_machinery(path: Path, built_book: Any) -> None:
+    page = built_book.html / "book" / f"{path.stem}.html"
+    if not page.is_file():
+        pytest.fail(f"the build wrote no {page}")
+    shown = [
+        found
+        for block in code_shown_on(page.read_text(encoding="utf8"))
+        if (found := machinery_in(block))
+    ]
+    assert not shown, f"{page.name} shows build machinery: {shown}"
