@@ -8,8 +8,8 @@ development toolchain (myst-nb, jupyter-book, an editable install) can be what m
 chapter work. The chapters' stored outputs are checked by nbval elsewhere; here they only
 have to run without an error, with the installed ``xent``, and with the install cell silent.
 
-Measured on two cores: about 95 s to build the environment once per session, then each
-chapter takes about as long as under nbval.
+Measured on the two-core machine, busy with other work: 6.5 minutes for chapters 1-9, of which
+about 1.5 to build the environment (once per session) and 30-50 s per chapter.
 """
 
 from __future__ import annotations
