@@ -289,3 +289,35 @@ def test_the_bibliography_labels_its_entries_as_the_text_cites_them(
 def test_the_glossary_speaks_to_readers(built_book: BookBuild) -> None:
     text = _parse(built_book.html / "book" / "glossary.html").text
     assert "{term}" not in text and "In a chapter, link" not in text
+
+
+def test_every_public_module_has_an_api_page_in_the_table_of_contents() -> None:
+    root = Path(__file__).resolve().parents[1]
+    modules = {
+        p.stem if p.suffix == ".py" else p.name
+        for p in (root / "xent").iterdir()
+        if not p.name.startswith("_")
+        and (p.suffix == ".py" or (p / "__init__.py").is_file())
+        and p.name not in {"coursework"}
+    }
+    toc = (root / "_toc.yml").read_text(encoding="utf8")
+    index = (root / "book" / "api" / "index.md").read_text(encoding="utf8")
+    missing = [
+        f"xent.{name}: "
+        + ", ".join(
+            what
+            for what, ok in (
+                (f"book/api/{name}.md", (root / "book" / "api" / f"{name}.md").is_file()),
+                ("a line in _toc.yml", f"book/api/{name}\n" in toc),
+                ("a row in book/api/index.md", f"`xent.{name}`" in index),
+            )
+            if not ok
+        )
+        for name in sorted(modules)
+        if not (
+            (root / "book" / "api" / f"{name}.md").is_file()
+            and f"book/api/{name}\n" in toc
+            and f"`xent.{name}`" in index
+        )
+    ]
+    assert not missing, "modules without their API page:\n" + "\n".join(missing)
