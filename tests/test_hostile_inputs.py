@@ -458,3 +458,147 @@ def test_bfloat16_rounding_helper_keeps_eight_significant_bits() -> None:
     assert rounded[0] == values[0] and rounded[1] == 1.0 and rounded[2] == 3.0
     mantissa = rounded.view(np.uint32) & 0xFFFF
     assert np.all(mantissa == 0)
+
+
+@SETTINGS
+@given(z=hostile_arrays())
+def test_entropy_from_logits_and_the_jacobian_match_mpmath(z: np.ndarray) -> None:
+    if z.ndim == 0 or z.shape[-1] == 0:
+        with pytest.raises(ValueError, match=r"\bz\b"):
+            xent.entropy_from_logits(z)
+        return
+    rows = _rows(z)
+    logs = [_row_log_softmax(r) for r in rows]
+    probs = [[mpmath.exp(v) if not _is_nan(v) else NAN for v in row] for row in logs]
+    condition = 1 + _shift_condition(rows)
+    entropies = []
+    for row_q, row_log in zip(probs, logs, strict=True):
+        if any(_is_nan(v) for v in row_q):
+            entropies.append(NAN)
+        else:
+            entropies.append(
+                float(-mpmath.fsum(q * v for q, v in zip(row_q, row_log, strict=True) if q))
+            )
+    expected = np.array(entropies).reshape(z.shape[:-1])
+    result = xent.entropy_from_logits(z)
+    assert result.dtype == z.dtype
+    rtol = 8 * _eps(z.dtype) * z.shape[-1] * np.max(condition, axis=-1).reshape(z.shape[:-1])
+    _check(result, expected, rtol)
+
+    jacobian = xent.softmax_jacobian(z)
+    assert jacobian.shape == z.shape + z.shape[-1:] and jacobian.dtype == z.dtype
+
+    def entry(row_log: list[Any], i: int, j: int) -> float:
+        if _is_nan(row_log[i]) or _is_nan(row_log[j]):
+            return NAN
+        q_i, q_j = mpmath.exp(row_log[i]), mpmath.exp(row_log[j])
+        # 1 - q_i as -expm1(log q_i): exact even where q_i rounds to 1.
+        return float(q_i * -mpmath.expm1(row_log[i]) if i == j else -q_i * q_j)
+
+    size = z.shape[-1]
+    expected_jacobian = np.array(
+        [[[entry(row, i, j) for j in range(size)] for i in range(size)] for row in logs]
+    ).reshape(jacobian.shape)
+    _check(jacobian, expected_jacobian, 16 * _eps(z.dtype) * (1 + _shift_condition(z))[..., None])
+
+
+def _is_nan(value: Any) -> bool:
+    return (
+        isinstance(value, float)
+        and math.isnan(value)
+        or (isinstance(value, mpmath.mpf) and mpmath.isnan(value))
+    )
+
+
+@SETTINGS
+@given(p=hostile_arrays())
+def test_binary_entropy_matches_mpmath_or_refuses_a_probability_outside_0_1(
+    p: np.ndarray,
+) -> None:
+    with np.errstate(invalid="ignore"):
+        outside = np.any((p < 0) | (p > 1))
+    if outside:
+        with pytest.raises(ValueError, match=r"^p must lie in \[0, 1\]"):
+            xent.binary_entropy(p)
+        return
+    result = xent.binary_entropy(p)
+    assert result.shape == p.shape and result.dtype == p.dtype
+
+    def reference(x: float) -> Any:
+        if math.isnan(x):
+            return NAN
+        value = mpmath.mpf(x)
+        head = 0 if x == 0 else -value * mpmath.log(value)
+        tail = 0 if x == 1 else -(1 - value) * mpmath.log1p(-value)
+        return head + tail
+
+    _check(result, _elementwise(reference, p), 8 * _eps(p.dtype))
+
+
+@st.composite
+def maybe_distributions(draw: st.DrawFn) -> np.ndarray:
+    """Half the time a hostile array; otherwise rows normalised in float64, then cast."""
+    array = draw(hostile_arrays())
+    if draw(st.booleans()) and array.ndim and array.shape[-1] and np.all(np.isfinite(array)):
+        wide = np.abs(array.astype(np.float64))
+        wide = np.where(np.sum(wide, axis=-1, keepdims=True) > 0, wide, 1.0)
+        with np.errstate(over="ignore", invalid="ignore"):
+            normalised = wide / np.sum(wide, axis=-1, keepdims=True)
+        if np.all(np.isfinite(normalised)):
+            return normalised.astype(array.dtype)
+    return array
+
+
+@st.composite
+def distribution_pairs(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray]:
+    """``p`` from :func:`maybe_distributions`; ``q`` of its shape most of the time."""
+    p = draw(maybe_distributions())
+    if p.ndim and p.shape[-1] and draw(st.integers(0, 3)):
+        weights = st.one_of(st.sampled_from([0.0, 5e-324, 1e-300, 1.0]), st.floats(0, 1e3))
+        raw = np.array(draw(st.lists(weights, min_size=p.size, max_size=p.size)))
+        raw = raw.reshape(p.shape)
+        raw = np.where(np.sum(raw, axis=-1, keepdims=True) > 0, raw, 1.0)
+        q = (raw / np.sum(raw, axis=-1, keepdims=True)).astype(
+            draw(st.sampled_from(["float16", "float32", "float64"]))
+        )
+        return p, q
+    return p, draw(maybe_distributions())
+
+
+@SETTINGS
+@given(pair=distribution_pairs())
+def test_kl_divergence_matches_mpmath_or_refuses_what_is_not_a_distribution(
+    pair: tuple[np.ndarray, np.ndarray],
+) -> None:
+    p, q = pair
+    try:
+        result = xent.kl_divergence(p, q)
+    except ValueError as error:
+        _message_names(error, ("p ", "q ", "p and q"))
+        return
+    pb, qb = np.broadcast_arrays(p, q)
+    rows_p, rows_q = _rows(pb), _rows(qb)
+    values = []
+    for row_p, row_q in zip(rows_p, rows_q, strict=True):
+        terms = [_mp_rel_entr(float(a), float(b)) for a, b in zip(row_p, row_q, strict=True)]
+        if any(_is_nan(t) for t in terms):
+            values.append(NAN)
+        elif any(t == INF for t in terms):
+            values.append(INF)
+        else:
+            values.append(max(float(mpmath.fsum(terms)), 0.0))
+    expected = np.array(values).reshape(pb.shape[:-1])
+    # Terms of both signs cancel: the error is relative to the largest term, not to the sum.
+    size = max(
+        (
+            abs(float(_mp_rel_entr(float(a), float(b))))
+            for a, b in zip(pb.ravel(), qb.ravel(), strict=True)
+        )
+        if pb.size
+        else [0.0],
+        default=0.0,
+    )
+    eps = 8 * _eps(result.dtype) * pb.shape[-1]
+    with np.errstate(invalid="ignore"):
+        rtol = np.where(expected > 0, eps * (1 + size / np.where(expected > 0, expected, 1)), eps)
+    _check(result, expected, rtol)
