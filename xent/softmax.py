@@ -324,6 +324,10 @@ def softmax(
         >>> import xent
         >>> xent.softmax([123.0, 456.0, 789.0]).tolist()
         [5.752744056979149e-290, 2.398487868841356e-145, 1.0]
+        >>> xent.softmax([[0.0, 0.0], [0.0, 0.0]], axis=None).tolist()  # SciPy's default
+        [[0.25, 0.25], [0.25, 0.25]]
+        >>> xent.softmax([100.0, 200.0], temperature=1e-300).tolist()  # the T -> 0 limit
+        [0.0, 1.0]
 
     References:
         Bridle, J. S. (1990). Probabilistic interpretation of feedforward classification
