@@ -602,3 +602,52 @@ def test_kl_divergence_matches_mpmath_or_refuses_what_is_not_a_distribution(
     with np.errstate(invalid="ignore"):
         rtol = np.where(expected > 0, eps * (1 + size / np.where(expected > 0, expected, 1)), eps)
     _check(result, expected, rtol)
+
+
+@SETTINGS
+@given(log_probs=hostile_arrays(), seed=st.integers(0, 2**16))
+def test_nll_loss_matches_mpmath_or_raises(log_probs: np.ndarray, seed: int) -> None:
+    if log_probs.ndim == 0 or log_probs.shape[-1] == 0:
+        with pytest.raises(ValueError, match="log_probs"):
+            xent.nll_loss(log_probs, np.zeros(log_probs.shape[:-1], dtype=int))
+        return
+    rows = _rows(log_probs).astype(np.float64)
+    target = np.random.default_rng(seed).integers(0, rows.shape[1], size=rows.shape[0])
+    loss = xent.nll_loss(rows.astype(log_probs.dtype), target, reduction="sum")
+    assert loss.dtype == log_probs.dtype and loss.shape == ()
+    picked = rows[np.arange(rows.shape[0]), target]
+    if np.any(np.isnan(picked)) or (np.any(picked == INF) and np.any(picked == -INF)):
+        expected = NAN
+    elif np.any(np.isinf(picked)):
+        expected = -float(picked[np.isinf(picked)][0])
+    else:
+        expected = float(-mpmath.fsum(mpmath.mpf(float(v)) for v in picked))
+    largest = float(np.max(np.abs(picked), initial=0.0)) if np.all(np.isfinite(picked)) else 0
+    scale = 1 + largest / abs(expected) if expected and math.isfinite(expected) else 1
+    _check(loss, np.asarray(expected), 8 * _eps(log_probs.dtype) * rows.shape[0] * scale)
+
+
+@SETTINGS
+@given(probs=hostile_arrays(), y=st.floats(0, 1))
+def test_binary_cross_entropy_matches_mpmath_or_refuses_probabilities_outside_0_1(
+    probs: np.ndarray, y: float
+) -> None:
+    target = np.full(probs.shape, y, dtype=probs.dtype)
+    with np.errstate(invalid="ignore"):
+        outside = np.any((probs < 0) | (probs > 1))
+    if outside:
+        with pytest.raises(ValueError, match=r"^probs must lie in \[0, 1\]"):
+            xent.binary_cross_entropy(probs, target, reduction="none")
+        return
+    loss = xent.binary_cross_entropy(probs, target, reduction="none")
+    assert loss.shape == probs.shape and loss.dtype == probs.dtype
+
+    def reference(p: float, t: float) -> Any:
+        if math.isnan(p) or math.isnan(t):
+            return NAN
+        # PyTorch's clamp of each logarithm at -100, which xent keeps.
+        log_p = mpmath.mpf(-100) if p == 0 else max(mpmath.log(mpmath.mpf(p)), -100)
+        log_not_p = mpmath.mpf(-100) if p == 1 else max(mpmath.log1p(-mpmath.mpf(p)), -100)
+        return -(mpmath.mpf(t) * log_p + (1 - mpmath.mpf(t)) * log_not_p)
+
+    _check(loss, _elementwise(reference, probs, target), 16 * _eps(probs.dtype))
