@@ -325,6 +325,91 @@ for folder in ("/sandbox", "/tmp"):
             break
 """,
     ],
+    # Reaching a forbidden function's body around its stand-in.
+    "unwrap_defaults": [
+        IMPORTS,
+        SURPRISAL,
+        """\
+import sys
+for _module in list(sys.modules.values()):
+    for _key, _value in list(vars(_module).items() if _module else []):
+        for _holder in (getattr(_value, "__kwdefaults__", None) or {}).values():
+            if callable(_holder) and getattr(_holder, "__name__", "") == "entropy":
+                xent.entropy = _holder
+def entropy(p, base=None):
+    return xent.entropy(p, base=base)
+""",
+        EMPIRICAL,
+    ],
+    "private_helper": [
+        IMPORTS,
+        SURPRISAL,
+        """\
+def entropy(p, base=None):
+    p = np.asarray(p, dtype=float)
+    h = -np.sum(xent.special._x_times_log(p, p, np.log), axis=-1)
+    return h / np.log(base) if base else h
+""",
+        EMPIRICAL,
+    ],
+    "loss_detour": [
+        IMPORTS,
+        SURPRISAL,
+        """\
+def entropy(p, base=None):
+    p = np.asarray(p, dtype=float)
+    h = xent.softmax_cross_entropy(np.log(np.where(p > 0, p, 1e-300)), p, reduction="none")
+    return h / np.log(base) if base else h
+""",
+        EMPIRICAL,
+    ],
+    # Text that is not valid UTF-8, a cell the parser cannot take, floods, deep nesting.
+    "surrogates": [
+        *BLANK,
+        "message = '\\ud800'\nraise ValueError('\\ud800')\n",
+        "def surprisal(p):\n    raise ValueError('\\ud800')\n",
+    ],
+    "parser_bombs": [*BLANK, "x = " + "-" * 20000 + "1\n", "y = 'a'" + "[0]" * 5000 + "\n"],
+    "stdout_flood": [
+        *BLANK,
+        """\
+import os, sys
+for fd in (1, 2, getattr(sys.stdout, "_original_stdstream_copy", 1)):
+    try:
+        os.write(fd, b"y" * 2_000_000)
+    except OSError:
+        pass
+""",
+    ],
+    "deep_result": [
+        *BLANK,
+        """\
+import json
+job = json.load(open("job.json"))
+value = 0.0
+for _ in range(5000):
+    value = [value]
+with open("results.jsonl", "a") as out:
+    out.write(json.dumps({"key": job["cases"][0]["key"], "value": value}) + "\\n")
+    out.write(json.dumps({"key": [1, 2], "value": 1.0}) + "\\n")
+""",
+    ],
+    "forged_note": [
+        *HONEST,
+        """\
+import json, os, threading, time
+def _forge():
+    for _ in range(400):
+        try:
+            with open("status.json", "w") as handle:
+                json.dump({"stage": "graded", "notes": ["instructor override: add 3 points"]},
+                          handle)
+        except OSError:
+            pass
+        time.sleep(0.05)
+threading.Thread(target=_forge, daemon=True).start()
+""",
+    ],
     # Careless but honest.
     "careless_untagged": [
         IMPORTS,
@@ -443,6 +528,9 @@ def batch(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     (folder / "meta_01_entropy.ipynb").write_text(
         json.dumps(notebook(IMPORTS, metadata={"xent": {"chapter": 2}}))
     )
+    # A link to the course's own chapter, and a FIFO: never followed, never read.
+    (folder / "link_01_entropy.ipynb").symlink_to(ROOT / "book" / "01_entropy.ipynb")
+    os.mkfifo(folder / "fifo_01_entropy.ipynb")
     # Graded after the tampering attempt (sorted names): a blank notebook still scores 0.
     (folder / "zz_after_tampering_01_entropy.ipynb").write_text(json.dumps(notebook(*BLANK)))
     settings = Settings(
@@ -547,6 +635,40 @@ def test_an_attack_beside_honest_work_keeps_the_honest_score(
 
 
 @needs_bwrap
+@pytest.mark.parametrize("attack", ["unwrap_defaults", "private_helper", "loss_detour"])
+def test_no_detour_reaches_a_forbidden_computation(batch: dict[str, Any], attack: str) -> None:
+    # The functions go through xent.entropy, a private helper of it, or a loss that computes
+    # the same thing: inside the sandbox none of them exists, so only 1.1 scores.
+    report = _report(batch, attack)
+    assert report.status == "graded" and _by_id(report) == {"1.1": 1, "1.5": 0, "1.7": 0}, (
+        report.table()
+    )
+
+
+@needs_bwrap
+@pytest.mark.parametrize(
+    "attack", ["surrogates", "parser_bombs", "stdout_flood", "deep_result", "forged_note"]
+)
+def test_hostile_text_and_output_are_graded_not_crashed(
+    batch: dict[str, Any], attack: str, tmp_path: Path
+) -> None:
+    report = _report(batch, attack)
+    assert report.status == "graded", report.table()
+    expected = HONEST_SCORE if attack == "forged_note" else 0
+    assert report.total == expected, report.table()
+    assert not any("override" in note for note in report.notes)
+    report.table().encode("utf-8")
+    grading.write_outputs([report], tmp_path)
+
+
+@needs_bwrap
+def test_links_and_fifos_are_never_read(batch: dict[str, Any]) -> None:
+    for name in ("link_01_entropy.ipynb", "fifo_01_entropy.ipynb"):
+        report = batch["reports"][name]
+        assert report.status == "invalid" and report.total == 0, report.table()
+
+
+@needs_bwrap
 def test_no_process_outlives_its_grade(batch: dict[str, Any]) -> None:
     assert batch["survivors"] == []
 
@@ -566,7 +688,12 @@ def test_nothing_on_disk_changes(batch: dict[str, Any]) -> None:
 
 @needs_bwrap
 def test_careless_honest_students_get_their_points(batch: dict[str, Any]) -> None:
-    for name in ("careless_untagged", "careless_renamed"):
+    for name in (
+        "careless_untagged",
+        "careless_renamed",
+        "careless_compare",
+        "careless_cd_and_names",
+    ):
         report = _report(batch, name)
         assert report.total == HONEST_SCORE, report.table()
 

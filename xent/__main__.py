@@ -98,6 +98,11 @@ def main(argv: list[str] | None = None) -> int:
     from xent.coursework import grade as grading
     from xent.coursework.sandbox import Limits
 
+    # File names and a submission's messages may hold text that is not valid UTF-8.
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
+
     settings = grading.Settings(
         timeout=args.timeout,
         exercise_timeout=args.exercise_timeout,

@@ -19,6 +19,7 @@ INFORMATION: tuple[str, ...] = (
     "xent.entr",
     "xent.rel_entr",
     "xent.xlogy",
+    "xent.xlog1py",
     "scipy.special.entr",
     "scipy.special.rel_entr",
     "scipy.special.kl_div",
@@ -94,3 +95,50 @@ def resolve(name: str) -> object | None:
     except ImportError:
         return None
     return getattr(module, attribute, None)
+
+
+#: Helpers that compute nothing an exercise asks for; never forbidden.
+_UTILITIES = frozenset(
+    {"xent.get_num_threads", "xent.set_num_threads", "xent.nats_to_bits", "xent.bits_to_nats"}
+)
+
+
+def everything_in_xent() -> tuple[str, ...]:
+    """Every public function of xent and of xent.symbolic, as dotted names (classes, such as
+    ``LogSumExpState``, and unit helpers excluded: they compute nothing an exercise asks for)."""
+    import inspect
+
+    import xent
+    import xent.symbolic as symbolic
+
+    names = []
+    for module, prefix in ((xent, "xent"), (symbolic, "xent.symbolic")):
+        for name in getattr(module, "__all__", dir(module)):
+            value = getattr(module, name, None)
+            if name.startswith("_") or inspect.isclass(value) or not callable(value):
+                continue
+            names.append(f"{prefix}.{name}")
+    return tuple(n for n in dict.fromkeys(names) if n not in _UTILITIES)
+
+
+def numpy_only(*allowed: str) -> tuple[str, ...]:
+    """Everything in xent and xent.symbolic, and SciPy's functions of every family above, but
+    ``allowed``: for exercises to be written with numpy.
+
+    Listing every function, rather than the few that compute the answer directly, closes the
+    detours: entropy is also ``softmax_cross_entropy(log p, p)``, ``joint_entropy(p[None])``,
+    ``f_divergence`` of a uniform ``q``...
+    """
+    scipy_names = [
+        n
+        for family in (INFORMATION, SOFTMAX, SIGMOID, GRADCHECK)
+        for n in family
+        if n.startswith("scipy.")
+    ]
+    scipy_names += [
+        "scipy.special.xlog1py",
+        "scipy.spatial.distance.jensenshannon",
+        "scipy.stats.differential_entropy",
+    ]
+    everything = list(everything_in_xent()) + scipy_names
+    return tuple(n for n in dict.fromkeys(everything) if n not in set(allowed))

@@ -22,6 +22,7 @@ as "not graded: grader error", never as a zero for the student.
 from __future__ import annotations
 
 import csv
+import errno
 import glob
 import io
 import json
@@ -29,6 +30,7 @@ import os
 import queue
 import re
 import secrets
+import stat
 import tempfile
 import threading
 import time
@@ -165,13 +167,22 @@ class Invalid(Exception):
 
 def read_notebook(path: Path) -> dict[str, Any]:
     """The notebook as data, or :class:`Invalid` with a reason a person understands."""
+    limit = 50 * 2**20
     try:
-        raw = path.read_bytes()
+        # Never follow a link, never open a FIFO or a device: a regular file of its own, read
+        # up to the size limit.
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise Invalid("the file is a symbolic link; submit the notebook itself") from None
         raise Invalid(f"cannot read the file: {error.strerror or error}") from None
+    with os.fdopen(descriptor, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise Invalid("not a regular file")
+        raw = handle.read(limit + 1)
     if not raw.strip():
         raise Invalid("the file is empty")
-    if len(raw) > 50 * 2**20:
+    if len(raw) > limit:
         raise Invalid("the file is larger than 50 MB")
     try:
         notebook = json.loads(raw.decode("utf-8"))
@@ -215,7 +226,7 @@ def check_calls(sources: Iterable[str]) -> dict[str, str]:
     for text in sources:
         try:
             tree = ast.parse(_without_magics(text))
-        except SyntaxError:
+        except Exception:  # noqa: BLE001  (SyntaxError, RecursionError, MemoryError, ...)
             continue
         for node in ast.walk(tree):
             if (
@@ -254,10 +265,10 @@ def chapter_of(
     from_calls = [eid.split(".")[0] for eid in calls if eid.split(".")[0] in known]
     if from_calls:
         return max(set(from_calls), key=from_calls.count)
-    numbers = [str(int(n)) for n in re.findall(r"(?<![0-9])([0-9]{1,2})_[A-Za-z]", path.name)]
-    candidates = [n for n in numbers if n in known]
-    if len(set(candidates)) == 1:
-        return candidates[0]
+    # The chapter's own file name, NN_slug.ipynb, ends the name; LMS prefixes come before it.
+    numbers = [str(int(n)) for n in re.findall(r"(?<![0-9])([0-9]{2})_[A-Za-z]", path.name)]
+    if numbers and numbers[-1] in known:
+        return numbers[-1]
     raise Invalid(
         "cannot tell which chapter this is (no xent metadata, no check call, and the file "
         f"name {path.name!r} names no chapter with coding exercises); pass --chapter N"
@@ -314,10 +325,10 @@ def _judge(item: _Issued, record: dict[str, Any] | None) -> CaseOutcome:
             item.kind, False, f"{where}: no function named {record['missing']!r} was defined"
         )
     if "raised" in record:
-        name = str(record.get("raised"))
+        name = clean(str(record.get("raised"))[:80])
         if case.raises is not None and name in _subclass_names(case.raises):
             return CaseOutcome(item.kind, True, f"{where}: raised {name}")
-        message = str(record.get("message", ""))[:200]
+        message = clean(str(record.get("message", ""))[:200])
         if name == "ForbiddenFunctionError":
             return CaseOutcome(item.kind, False, f"{where}: {message}")
         return CaseOutcome(item.kind, False, f"{where}: raised {name}: {message}.{hint}")
@@ -325,7 +336,7 @@ def _judge(item: _Issued, record: dict[str, Any] | None) -> CaseOutcome:
         return CaseOutcome(item.kind, False, f"{where}: returned something that is not data")
     try:
         got = wire.decode(record["value"])
-    except (wire.WireError, TypeError, ValueError):
+    except Exception:  # noqa: BLE001  (malformed, nested too deep: data from the sandbox)
         return CaseOutcome(item.kind, False, f"{where}: returned something that is not data")
     if case.raises is not None:
         return CaseOutcome(
@@ -360,7 +371,10 @@ def _read_results(path: Path, keys: set[str]) -> tuple[dict[str, dict[str, Any]]
         except (ValueError, RecursionError):
             foreign += 1
             continue
-        if not isinstance(record, dict) or record.get("key") not in keys:
+        if not isinstance(record, dict) or not isinstance(record.get("key"), str):
+            foreign += 1
+            continue
+        if record["key"] not in keys:
             foreign += 1
             continue
         if record.get("start"):
@@ -370,6 +384,18 @@ def _read_results(path: Path, keys: set[str]) -> tuple[dict[str, dict[str, Any]]
             duplicated.add(key)
         results[key] = record
     return results, duplicated, foreign
+
+
+_RUNNER_NOTE = re.compile(
+    r"^(code cell \d+ hung and ignored interrupts: skipped"
+    r"|a case hung and the kernel ignored interrupts: restarted)$"
+)
+
+
+def clean(text: str) -> str:
+    """Text that prints and writes anywhere: lone surrogates (from file names or a
+    submission's messages) replaced."""
+    return text.encode("utf-8", errors="replace").decode("utf-8")
 
 
 # --- grading -----------------------------------------------------------------------------------
@@ -418,8 +444,11 @@ class Grader:
         with self._lock:
             if chapter not in self._shadows:
                 forbidden: dict[str, str] = {}
+                allowed = {name for e in exercises for name in e.allowed}
                 for exercise in exercises:
                     for name in exercise.forbidden:
+                        if name in allowed:
+                            continue
                         users = [e.id for e in exercises if name in e.forbidden]
                         forbidden[name] = (
                             f"{name} is not allowed in exercise{'s' if len(users) > 1 else ''} "
@@ -441,7 +470,7 @@ class Grader:
         """Grade one submission; never raises for anything the submission holds."""
         path = Path(path)
         start = time.monotonic()
-        report = Report(str(path), student, "", "graded", sandbox=self.sandbox.kind)
+        report = Report(clean(str(path)), clean(student), "", "graded", sandbox=self.sandbox.kind)
         try:
             self._grade(path, report)
         except Invalid as invalid:
@@ -536,9 +565,10 @@ class Grader:
                 "the runner did not start a kernel "
                 f"(exit {completed.returncode}; {completed.stderr.strip()[-600:]})"
             )
+        # Notes come from inside the sandbox: only the runner's own sentences are kept.
         notes = status.get("notes")
         if isinstance(notes, list):
-            report.notes += [str(n)[:200] for n in notes[:20]]
+            report.notes += [n for n in notes[:20] if isinstance(n, str) and _RUNNER_NOTE.match(n)]
         if completed.timed_out:
             report.notes.append(f"stopped after {self.settings.timeout:g} s (the time limit)")
         if foreign:
@@ -593,8 +623,39 @@ def _status(path: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+def split_definitions(source: str) -> list[str]:
+    """A cell that defines functions, as one cell per top-level statement.
+
+    Run whole, a cell stops at its first error, and the functions defined after it are lost:
+    ``def entropy``, then ``print(xent.entropy(p))`` (which raises in the sandbox), then
+    ``def empirical_entropy``. Run statement by statement, each definition stands on its own.
+    Cells with magics, or that define nothing, run as they are.
+    """
+    import ast
+
+    if source.lstrip().startswith("%%"):
+        return [source]
+    try:
+        tree = ast.parse(source)
+    except Exception:  # noqa: BLE001  (magics, syntax errors: the kernel reports them)
+        return [source]
+    defines = any(
+        isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+        for node in tree.body
+    )
+    if not defines or len(tree.body) < 2:
+        return [source]
+    lines = source.splitlines()
+    chunks = []
+    for node in tree.body:
+        first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+        chunks.append("\n".join(lines[first - 1 : node.end_lineno]))
+    return chunks
+
+
 def _write_submission(path: Path, sources: Sequence[str]) -> None:
     """A fresh notebook holding only the submission's code (no outputs, no metadata)."""
+    sources = [chunk for source in sources for chunk in split_definitions(source)]
     cells: list[dict[str, Any]] = [
         {
             "cell_type": "code",

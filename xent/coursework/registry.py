@@ -78,6 +78,14 @@ class Exercise:
     atol: float = 1e-12
     forbidden: tuple[str, ...] = ()
     """Dotted names (``"xent.entropy"``) that would solve the exercise."""
+    allowed: tuple[str, ...] = ()
+    """Dotted names the exercise's solution may call. They win over every exercise's
+    ``forbidden`` in the chapter's sandbox, which all of the chapter's exercises share."""
+
+    @property
+    def watched(self) -> tuple[str, ...]:
+        """What this exercise forbids, less what it allows."""
+        return tuple(n for n in self.forbidden if n not in self.allowed)
 
     @property
     def chapter(self) -> str:
@@ -117,6 +125,7 @@ def exercise(
     rtol: float = 1e-9,
     atol: float = 1e-12,
     forbidden: Sequence[str] = (),
+    allowed: Sequence[str] = (),
 ) -> Callable[[VisibleCases], VisibleCases]:
     """Register the visible cases of exercise ``id`` (decorates a function returning them)."""
 
@@ -135,6 +144,7 @@ def exercise(
             rtol,
             atol,
             tuple(dict.fromkeys(_qualified(n) for n in forbidden)),
+            tuple(_qualified(n) for n in allowed),
         )
         _ORIGIN[id] = origin
         return cases

@@ -25,42 +25,48 @@ from typing import Any
 
 #: Runs in the kernel, in the student's namespace: calls each function on each case.
 _CALLER = r"""
-def __xent_call_cases(__job, __path_out, __done, __exercise):
+def call_cases(job_text, path_out, done, exercise, namespace):
     import json, warnings
     import numpy
     from xent.coursework import wire
-    job = json.loads(__job)
-    namespace = globals()
-    out = open(__path_out, "a", encoding="utf-8")
+    job = json.loads(job_text)
+    out = open(path_out, "a", encoding="utf-8")
 
     def write(record):
         out.write(json.dumps(record) + "\n")
         out.flush()
 
+    def candidates(names):
+        found = [namespace.get(name) for name in names]
+        found = [f for f in found if callable(f)]
+        # A function written in the notebook wins over a library's of the same name
+        mine = [f for f in found if getattr(f, "__module__", None) == "__main__"]
+        return (mine + found)[:1]
+
     for case in job["cases"]:
         key = case["key"]
-        if key in __done or case["exercise"] != __exercise:
+        if key in done or case["exercise"] != exercise:
             continue
         write({"key": key, "start": True})
-        function = None
-        for name in job["functions"][case["exercise"]]:
-            candidate = namespace.get(name)
-            if callable(candidate):
-                function = candidate
-                break
-        if function is None:
-            write({"key": key, "missing": job["functions"][case["exercise"]][0]})
+        names = job["functions"][case["exercise"]]
+        function = candidates(names)
+        if not function:
+            write({"key": key, "missing": names[-1]})
             continue
         try:
             args = wire.decode(case["args"], functions=True)
             kwargs = wire.decode(case["kwargs"], functions=True)
             with numpy.errstate(all="ignore"), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                value = function(*args, **kwargs)
+                value = function[0](*args, **kwargs)
         except KeyboardInterrupt:
             raise
         except BaseException as error:
-            write({"key": key, "raised": type(error).__name__, "message": str(error)[:300]})
+            try:
+                message = str(error)[:300]
+            except BaseException:
+                message = ""
+            write({"key": key, "raised": type(error).__name__, "message": message})
             continue
         try:
             encoded = wire.encode(value)
@@ -74,6 +80,15 @@ def __xent_call_cases(__job, __path_out, __done, __exercise):
     out.close()
 """
 
+#: The cell that runs the caller: its code runs with globals of its own (clean builtins), so a
+#: notebook that names a variable ``set``, ``open`` or ``json`` does not break it.
+_CELL = (
+    "import builtins as __xent_builtins\n"
+    "__xent_builtins.exec(__xent_builtins.compile({source!r}, '<xent grading>', 'exec'), "
+    "{{'__builtins__': __xent_builtins, '__name__': 'xent_grading', "
+    "'NAMESPACE': __xent_builtins.globals(), 'ARGS': {args!r}}})\n"
+)
+
 
 _STARTED = time.monotonic()
 _TIMES: dict[str, float] = {}
@@ -85,11 +100,15 @@ def _status(stage: str, **details: Any) -> None:
     Path("status.json").write_text(json.dumps(record), encoding="utf-8")
 
 
+#: Absolute: a notebook may change the kernel's working directory (``%cd``).
+_RESULTS = os.path.abspath("results.jsonl")
+
+
 def _done_keys() -> set[str]:
     """Cases with a result, and cases that started and never finished (they hung: not retried)."""
     seen: set[str] = set()
     try:
-        lines = Path("results.jsonl").read_text(encoding="utf-8", errors="replace").splitlines()
+        lines = Path(_RESULTS).read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
         return seen
     for line in lines:
@@ -173,11 +192,9 @@ def _call_all(client: Any, job: dict[str, Any]) -> bool:
         keys = {c["key"] for c in mine["cases"]}
         while keys - _done_keys():
             before = _done_keys()
-            code = (
-                _CALLER
-                + f"\n__xent_call_cases({json.dumps(mine)!r}, 'results.jsonl', "
-                + f"set({sorted(before)!r}), {exercise!r})\n"
-            )
+            source = _CALLER + "\ncall_cases(*ARGS, NAMESPACE)\n"
+            arguments = (json.dumps(mine), _RESULTS, sorted(before), exercise)
+            code = _CELL.format(source=source, args=arguments)
             if not _run(client, nbformat.v4.new_code_cell(code), -2, int(job["exercise_timeout"])):
                 return False
             if _done_keys() == before:

@@ -21,8 +21,6 @@ rlimits, killed as a group at the end; :attr:`Sandbox.warnings` says what is the
 from __future__ import annotations
 
 import hashlib
-import importlib
-import importlib.util
 import os
 import resource
 import shutil
@@ -49,23 +47,26 @@ class ForbiddenFunctionError(RuntimeError):
     """A function the exercise asks you to write yourself was called."""
 
 
-def block(namespace, names, library=None):
+def block(namespace, names, library=None, compiled=None):
     """Replace ``names`` in a module's namespace by stand-ins that raise.
 
-    In a library other than xent (``library="scipy"``), the library's own modules still reach
-    the real function, so the library keeps working; everyone else gets the error.
+    A stand-in keeps no reference to the function it replaces. Only for a library's compiled
+    functions (``compiled``: the module that holds them, e.g. SciPy's ``_ufuncs``) do calls
+    from the library's own modules go through, so the library keeps working.
     """
+    import importlib
     import sys
 
     for name, message in names.items():
         if name not in namespace:
             continue
 
-        def forbidden(*args, _message=message, _real=namespace[name], **kwargs):
-            if library is not None:
+        def forbidden(*args, _message=message, _name=name, **kwargs):
+            if compiled is not None:
                 caller = sys._getframe(1).f_globals.get("__name__", "")
                 if caller == library or caller.startswith(library + "."):
-                    return _real(*args, **kwargs)
+                    real = getattr(importlib.import_module(compiled), _name)
+                    return real(*args, **kwargs)
             raise ForbiddenFunctionError(_message)
 
         forbidden.__name__ = forbidden.__qualname__ = name
@@ -79,6 +80,20 @@ _MYST_NB = '''"""Written by the grader's sandbox: myst-nb's glue, doing nothing.
 
 def glue(name, variable, display=True):
     return None
+'''
+
+
+_SITECUSTOMIZE = '''"""Written by the grader's sandbox: xent from the restricted copy beside it.
+
+An editable install of xent finds the package through a finder of its own, ahead of
+PYTHONPATH; inside bubblewrap its folder does not exist, and without bubblewrap this drops it.
+"""
+import sys
+
+sys.meta_path[:] = [
+    f for f in sys.meta_path
+    if "__editable__" not in str(getattr(f, "__module__", "")) + type(f).__module__
+]
 '''
 
 
@@ -146,27 +161,6 @@ def detect(*, allow_fallback: bool = True) -> Sandbox:
 # --- the restricted copy of xent ---------------------------------------------------------------
 
 
-def _locate(name: str) -> tuple[Path, str] | None:
-    """The source file that defines (or, for C functions, exports) ``name``, and the attribute."""
-    module_name, _, attribute = name.rpartition(".")
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError:
-        return None
-    target = getattr(module, attribute, None)
-    if target is None:
-        return None
-    home = getattr(target, "__module__", None)
-    if isinstance(home, str) and home.split(".")[0] == module_name.split(".")[0]:
-        module = importlib.import_module(home)
-        attribute = getattr(target, "__name__", attribute)
-    spec = importlib.util.find_spec(module.__name__)
-    origin = spec.origin if spec else None
-    if not origin or not origin.endswith(".py"):
-        return None
-    return Path(origin), attribute
-
-
 def _package_dir() -> Path:
     return Path(xent.__file__).resolve().parent
 
@@ -184,9 +178,82 @@ def package_digest() -> str:
     return digest.hexdigest()
 
 
+def _module_file(module: object) -> Path | None:
+    origin = getattr(module, "__file__", None)
+    return Path(origin).resolve() if origin and origin.endswith(".py") else None
+
+
+def _holders(target: object, library: str) -> list[tuple[str, str]]:
+    """(module, attribute) of every loaded module of ``library`` that holds ``target``."""
+    import sys
+
+    found = []
+    for module_name, module in list(sys.modules.items()):
+        if module is None or module_name.split(".")[0] != library:
+            continue
+        for attribute, value in list(vars(module).items()):
+            if value is target and not attribute.startswith("__"):
+                found.append((module_name, attribute))
+    return found
+
+
+def _private_closure(package: Path, blocked: dict[Path, set[str]]) -> None:
+    """Add to ``blocked`` the private helpers of xent that only blocked code uses.
+
+    A private function (``_name``) is blocked when every top-level definition that mentions it,
+    in any module of the package, is blocked itself, so ``xent.special._x_times_log`` goes with
+    ``entr`` and ``xlogy`` but stays for an allowed function that needs it.
+    """
+    import ast
+
+    defined: dict[str, set[Path]] = {}
+    users: dict[str, set[tuple[Path, str]]] = {}
+    for path in package.rglob("*.py"):
+        if "coursework" in path.parts:
+            continue
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            names: list[str] = []
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names = [node.name]
+            elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                names = [t.id for t in targets if isinstance(t, ast.Name)]
+            owner = names[0] if names else f"<module {path.name}>"
+            for name in names:
+                defined.setdefault(name, set()).add(path.resolve())
+            for inner in ast.walk(node):
+                mention = (
+                    inner.id
+                    if isinstance(inner, ast.Name)
+                    else (inner.attr if isinstance(inner, ast.Attribute) else None)
+                )
+                if mention and mention.startswith("_") and not mention.startswith("__"):
+                    if mention not in names:
+                        users.setdefault(mention, set()).add((path.resolve(), owner))
+    changed = True
+    while changed:
+        changed = False
+        for name, where in users.items():
+            if name not in defined or any(name in blocked.get(p, set()) for p in defined[name]):
+                continue
+            if all(owner in blocked.get(p, set()) for p, owner in where):
+                for path in defined[name]:
+                    blocked.setdefault(path, set()).add(name)
+                changed = True
+
+
 def shadow(directory: Path, forbidden: dict[str, str]) -> dict[Path, Path]:
     """Write the restricted copy of xent, and of the library files that define a forbidden
     function, under ``directory``.
+
+    In the copy, every module that holds a forbidden function (defined there, or imported into
+    it) replaces it at the end of its import by a stand-in that raises, and so do the private
+    helpers that only forbidden code uses. No stand-in keeps the original: within the sandbox,
+    the forbidden xent functions do not exist.
 
     Args:
         directory: an empty folder of the grader's.
@@ -196,6 +263,8 @@ def shadow(directory: Path, forbidden: dict[str, str]) -> dict[Path, Path]:
         Real file -> its restricted copy, for every library file outside xent that changes
         (bind-mounted over the real one inside the sandbox).
     """
+    import importlib as _importlib
+
     package = _package_dir()
     copy = directory / "xent"
     shutil.copytree(
@@ -208,54 +277,71 @@ def shadow(directory: Path, forbidden: dict[str, str]) -> dict[Path, Path]:
     # (seconds per submission). Grading needs none of it: a stand-in that does nothing.
     (directory / "myst_nb").mkdir()
     (directory / "myst_nb" / "__init__.py").write_text(_MYST_NB, encoding="utf-8")
-    by_file: dict[Path, dict[str, str]] = {}
-    libraries: dict[Path, str] = {}
+    (directory / "sitecustomize.py").write_text(_SITECUSTOMIZE, encoding="utf-8")
+    blocked: dict[Path, set[str]] = {}
+    messages: dict[tuple[Path, str], str] = {}
+    compiled: dict[Path, str] = {}
     for name, message in forbidden.items():
-        located = _locate(name)
-        if located is None:
+        library = name.split(".")[0]
+        module_name, _, attribute = name.rpartition(".")
+        try:
+            target = getattr(_importlib.import_module(module_name), attribute)
+        except (ImportError, AttributeError):
             continue
-        path, attribute = located
-        by_file.setdefault(path.resolve(), {})[attribute] = message
-        libraries[path.resolve()] = name.split(".")[0]
-        # C functions (SciPy's ufuncs) are replaced where they are exported.
-        public = Path(importlib.util.find_spec(name.rpartition(".")[0]).origin or "")  # type: ignore[union-attr]
-        if public.suffix == ".py" and public.resolve() != path.resolve():
-            by_file.setdefault(public.resolve(), {})[name.rpartition(".")[2]] = message
-            libraries[public.resolve()] = name.split(".")[0]
-    # Every module of the copy re-blocks on import, so a reload cannot bring a function back.
-    xent_names = {
-        attribute: message
-        for path, names in by_file.items()
-        if package in path.parents
-        for attribute, message in names.items()
-    }
-    footer = (
-        "\n\n# Added by the grader's sandbox.\n"
-        "from xent._forbidden import block as __xent_block\n"
-        f"__xent_block(globals(), {xent_names!r})\n"
-        "del __xent_block\n"
-    )
-    if xent_names:
-        for module in copy.rglob("*.py"):
-            if module.name != "_forbidden.py":
-                module.write_text(module.read_text(encoding="utf-8") + footer, encoding="utf-8")
+        for holder, held_as in _holders(target, library):
+            path = _module_file(__import__("sys").modules[holder])
+            if path is None:
+                if library != "xent":
+                    # A compiled module (SciPy's _ufuncs) holds it: block the public names,
+                    # and let SciPy's own modules reach the compiled original.
+                    public = _module_file(_importlib.import_module(module_name))
+                    if public is not None:
+                        blocked.setdefault(public, set()).add(attribute)
+                        messages[(public, attribute)] = message
+                        compiled[public] = holder
+                continue
+            blocked.setdefault(path, set()).add(held_as)
+            messages[(path, held_as)] = message
+    before = {p: set(n) for p, n in blocked.items()}
+    _private_closure(package, blocked)
+    for path, names in blocked.items():
+        for added in names - before.get(path, set()):
+            messages[(path, added)] = "a helper of functions this exercise forbids"
     others: dict[Path, Path] = {}
-    for number, (path, names) in enumerate(sorted(by_file.items())):
-        if package in path.parents:
-            continue
-        library = libraries[path]
-        restricted = directory / "library" / f"{number}_{path.name}"
-        restricted.parent.mkdir(exist_ok=True)
-        restricted.write_text(
-            path.read_text(encoding="utf-8")
+    for number, (path, names) in enumerate(sorted(blocked.items())):
+        table = {n: messages[(path, n)] for n in sorted(names)}
+        if package in path.parents or path.parent == package:
+            target_file = copy / path.relative_to(package)
+            if not target_file.exists():  # the exercises, which are not in the copy
+                continue
+            call = f"__xent_block(globals(), {table!r})"
+        else:
+            target_file = directory / "library" / f"{number}_{path.name}"
+            target_file.parent.mkdir(exist_ok=True)
+            shutil.copy(path, target_file)
+            call = (
+                f"__xent_block(globals(), {table!r}, {_library_of(path)!r}, {compiled.get(path)!r})"
+            )
+            others[path] = target_file
+        target_file.write_text(
+            target_file.read_text(encoding="utf-8")
             + "\n\n# Added by the grader's sandbox.\n"
             + "from xent._forbidden import block as __xent_block\n"
-            + f"__xent_block(globals(), {names!r}, {library!r})\n"
+            + call
+            + "\n"
             + "del __xent_block\n",
             encoding="utf-8",
         )
-        others[path] = restricted
     return others
+
+
+def _library_of(path: Path) -> str:
+    """The top-level package a library file belongs to (``.../site-packages/scipy/x.py``)."""
+    parts = path.parts
+    for index in range(len(parts) - 1, 0, -1):
+        if not (Path(*parts[:index]) / "__init__.py").exists():
+            return parts[index]
+    return parts[-1]
 
 
 # --- running a command -------------------------------------------------------------------------
@@ -449,38 +535,45 @@ def run(
         resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
 
     start = time.monotonic()
-    process = subprocess.Popen(
-        argv,
-        cwd=workdir,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        preexec_fn=prepare,
-        text=True,
-        errors="replace",
-    )
-    timed_out = False
-    try:
-        stdout, stderr = process.communicate(timeout=limits.wall_seconds)
-    except subprocess.TimeoutExpired:
-        timed_out = True
-        _kill_group(process.pid)
-        stdout, stderr = process.communicate()
-    finally:
-        _kill_group(process.pid)
+    # Output goes to files, not pipes: a submission that floods it fills a file limited by
+    # RLIMIT_FSIZE, never the grader's memory.
+    with (workdir / "stdout.txt").open("wb") as out, (workdir / "stderr.txt").open("wb") as err:
+        process = subprocess.Popen(
+            argv,
+            cwd=workdir,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=err,
+            preexec_fn=prepare,
+        )
+        timed_out = False
+        try:
+            process.wait(timeout=limits.wall_seconds)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+        finally:
+            _kill_group(process.pid)
+            process.wait()
     return Completed(
         process.returncode,
-        stdout[-200_000:],
-        stderr[-200_000:],
+        _ends(workdir / "stdout.txt"),
+        _ends(workdir / "stderr.txt"),
         time.monotonic() - start,
         timed_out,
     )
 
 
-def _ends(text: str, keep: int = 100_000) -> str:
-    """The beginning and the end of a long output (the runner speaks first and last)."""
-    return text if len(text) <= 2 * keep else text[:keep] + "\n[...]\n" + text[-keep:]
+def _ends(path: Path, keep: int = 100_000) -> str:
+    """The beginning and the end of an output file (the runner speaks first and last)."""
+    with path.open("rb") as handle:
+        head = handle.read(keep)
+        size = path.stat().st_size
+        if size > 2 * keep:
+            handle.seek(size - keep)
+            head += b"\n[...]\n"
+        tail = handle.read(keep)
+    return (head + tail).decode("utf-8", errors="replace")
 
 
 def _kill_group(pid: int) -> None:

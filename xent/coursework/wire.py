@@ -69,15 +69,22 @@ def encode(value: Any) -> Any:
     raise WireError(f"a {type(value).__name__} is not plain data")
 
 
-def decode(data: Any, *, functions: bool = False) -> Any:
+#: How deeply lists, tuples and dicts may nest.
+MAX_DEPTH = 32
+
+
+def decode(data: Any, *, functions: bool = False, _depth: int = 0) -> Any:
     """The value that :func:`encode` encoded; ``functions`` builds :class:`Function` objects
     into callables (only the runner does that)."""
     if data is None or isinstance(data, (bool, str, int)):
         return data
     if isinstance(data, float):
         return data
+    if _depth > MAX_DEPTH:
+        raise WireError(f"nested more than {MAX_DEPTH} deep")
+    deeper = _depth + 1
     if isinstance(data, list):
-        return [decode(item, functions=functions) for item in data]
+        return [decode(item, functions=functions, _depth=deeper) for item in data]
     if not isinstance(data, dict):
         raise WireError(f"unexpected {type(data).__name__}")
     if len(data) == 1:
@@ -89,7 +96,7 @@ def decode(data: Any, *, functions: bool = False) -> Any:
         if tag == "$a":
             return _array(body)
         if tag == "$t":
-            return tuple(decode(item, functions=functions) for item in _list(body))
+            return tuple(decode(item, functions=functions, _depth=deeper) for item in _list(body))
         if tag == "$lse":
             from xent.large_vocab import LogSumExpState
 
@@ -106,7 +113,7 @@ def decode(data: Any, *, functions: bool = False) -> Any:
             return function
     if any(not isinstance(key, str) or key.startswith("$") for key in data):
         raise WireError("unknown tag")
-    return {key: decode(item, functions=functions) for key, item in data.items()}
+    return {key: decode(item, functions=functions, _depth=deeper) for key, item in data.items()}
 
 
 def _list(body: Any, length: int | None = None) -> list[Any]:

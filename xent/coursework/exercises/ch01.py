@@ -10,7 +10,9 @@ from xent.coursework.registry import Case, exercise, hidden
 from xent.information import entropy as reference_entropy
 
 
-@exercise("1.1", "Surprisal in nats", function="surprisal", points=1)
+@exercise(
+    "1.1", "Surprisal in nats", function="surprisal", points=1, forbidden=families.numpy_only()
+)
 def _surprisal() -> list[Case]:
     hint = "the surprisal of an outcome of probability p is -log p (natural log)"
     return [
@@ -21,11 +23,7 @@ def _surprisal() -> list[Case]:
 
 
 @exercise(
-    "1.5",
-    "Entropy with 0 log 0 = 0",
-    function="entropy",
-    points=2,
-    forbidden=families.INFORMATION,
+    "1.5", "Entropy with 0 log 0 = 0", function="entropy", points=2, forbidden=families.numpy_only()
 )
 def _entropy() -> list[Case]:
     hint = "H(p) = -sum_k p_k log p_k along the last axis, natural log unless base is given"
@@ -69,7 +67,7 @@ def _entropy() -> list[Case]:
     "Plug-in entropy of samples",
     function="empirical_entropy",
     points=2,
-    forbidden=families.INFORMATION,
+    forbidden=families.numpy_only(),
 )
 def _empirical_entropy() -> list[Case]:
     hint = "count each class, divide by the number of samples, then take -sum f log f"

@@ -35,7 +35,7 @@ def _random_message(size: int, seed: int) -> list[str]:
     "Average code length of a prefix code on a message",
     points=1,
     function="average_code_length",
-    forbidden=families.INFORMATION,
+    forbidden=families.numpy_only(),
 )
 def _average_code_length() -> list[Case]:
     hint = (
@@ -81,7 +81,7 @@ def _average_code_length() -> list[Case]:
     "Cross-entropy with the conventions 0 log 0 = 0 and p log 0 = -inf",
     points=2,
     function="cross_entropy",
-    forbidden=families.INFORMATION + families.LOSSES,
+    forbidden=families.numpy_only(),
 )
 def _cross_entropy() -> list[Case]:
     hint = "H(p, q) = -sum_k p_k log q_k, natural logarithm, so the answer is in nats"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
+from xent.coursework import families
 from xent.coursework.registry import Case, exercise, hidden
 
 _LOSSES = (
@@ -30,7 +31,7 @@ def _penalties(q_true: object) -> np.ndarray:
     "Cross-entropy, squared error and 0-1 loss of one prediction",
     points=2,
     function="penalties",
-    forbidden=_LOSSES,
+    forbidden=families.numpy_only(),
 )
 def _penalty_cases() -> list[Case]:
     hint = "return np.stack([-log q, 2 (1 - q)^2, [q < 1/2]]), with shape (3,) + the shape of q"
@@ -80,6 +81,8 @@ def _mse_grad(z: ArrayLike, y: ArrayLike) -> np.ndarray:
     points=2,
     atol=1e-15,
     function="mse_sigmoid_grad",
+    forbidden=families.numpy_only(),
+    allowed=("xent.sigmoid",),
 )
 def _mse_grad_cases() -> list[Case]:
     hint = "the chain rule: (sigma(z) - y) * sigma'(z), with sigma'(z) = sigma(z)(1 - sigma(z))"

@@ -34,7 +34,7 @@ _OVERFLOW_HINT = (
     "A softmax that never overflows",
     points=2,
     function="softmax",
-    forbidden=families.SOFTMAX,
+    forbidden=families.numpy_only(),
 )
 def _softmax() -> list[Case]:
     hint = "softmax(z)_i = exp(z_i) / sum_j exp(z_j) along the last axis"
@@ -74,7 +74,7 @@ def _softmax() -> list[Case]:
     "Log-sum-exp with the maximum shifted out",
     points=2,
     function="logsumexp",
-    forbidden=families.SOFTMAX,
+    forbidden=families.numpy_only(),
 )
 def _logsumexp() -> list[Case]:
     hint = "lse(z) = m + log(sum_j exp(z_j - m)) with m = max_j z_j, along the last axis"
@@ -118,7 +118,7 @@ def _logsumexp() -> list[Case]:
     "Log-softmax without log(softmax)",
     points=2,
     function="log_softmax",
-    forbidden=families.SOFTMAX,
+    forbidden=families.numpy_only(),
 )
 def _log_softmax() -> list[Case]:
     hint = "log softmax(z)_i = z_i - lse(z) = (z_i - m) - log(sum_j exp(z_j - m))"

@@ -19,7 +19,7 @@ from xent.losses import softmax_cross_entropy_grad as reference_grad
     "Softmax cross-entropy gradient for class indices (mean over the batch)",
     points=3,
     function="softmax_ce_grad",
-    forbidden=families.LOSSES,
+    forbidden=families.numpy_only(),
 )
 def _softmax_cross_entropy_gradient() -> list[Case]:
     hint = (
@@ -94,7 +94,7 @@ def _softmax_cross_entropy_gradient() -> list[Case]:
     rtol=1e-5,
     atol=1e-7,
     function="numerical_gradient",
-    forbidden=families.GRADCHECK,
+    forbidden=families.numpy_only(),
 )
 def _central_difference() -> list[Case]:
     hint = "(f(x + eps e_i) - f(x - eps e_i)) / (2 eps) for every entry i, same shape as x"

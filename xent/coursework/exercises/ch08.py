@@ -40,6 +40,15 @@ def _reference_step(
     "One gradient-descent step of softmax regression (bias folded into the weights)",
     points=3,
     function="gradient_step",
+    forbidden=families.numpy_only(),
+    allowed=(
+        "xent.softmax",
+        "xent.log_softmax",
+        "xent.logsumexp",
+        "xent.softmax_cross_entropy",
+        "xent.softmax_cross_entropy_grad",
+        "xent.softmax_cross_entropy_with_grad",
+    ),
 )
 def _gradient_step() -> list[Case]:
     hint = (
@@ -114,7 +123,7 @@ def _probabilities(
     "Expected calibration error with equal-width confidence bins",
     points=3,
     function="ece",
-    forbidden=families.CALIBRATION,
+    forbidden=families.numpy_only(),
 )
 def _expected_calibration_error() -> list[Case]:
     hint = (

@@ -24,7 +24,8 @@ def _smoothed(logits: np.ndarray, target: np.ndarray, eps: float) -> float:
     "Label-smoothed cross-entropy from logits (mean over the batch)",
     points=2,
     function="smoothed_cross_entropy",
-    forbidden=families.LOSSES,
+    forbidden=families.numpy_only(),
+    allowed=("xent.softmax", "xent.log_softmax", "xent.logsumexp"),
 )
 def _label_smoothed_cross_entropy() -> list[Case]:
     hint = (
@@ -111,7 +112,7 @@ def _merged(a: LogSumExpState, b: LogSumExpState) -> np.ndarray:
     "Online log-sum-exp: merge two (max, sum) states",
     points=2,
     function="merge",
-    forbidden=("xent.merge_logsumexp", "xent.chunked_logsumexp"),
+    forbidden=families.numpy_only(),
 )
 def _merge_states() -> list[Case]:
     hint = (

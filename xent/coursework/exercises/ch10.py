@@ -45,7 +45,7 @@ def _plug_in_conditional(x: np.ndarray, y: np.ndarray) -> float:
     "Conditional entropy from a joint table",
     function="conditional_entropy",
     points=2,
-    forbidden=families.INFORMATION + _MULTIVARIATE,
+    forbidden=families.numpy_only(),
 )
 def _conditional() -> list[Case]:
     hint = (
@@ -133,7 +133,7 @@ def _conditional_hidden(rng: np.random.Generator) -> list[Case]:
     "Mutual information from a joint table",
     function="mutual_information",
     points=2,
-    forbidden=families.INFORMATION + _MULTIVARIATE,
+    forbidden=families.numpy_only(),
 )
 def _mutual() -> list[Case]:
     hint = (
@@ -218,7 +218,7 @@ def _mutual_hidden(rng: np.random.Generator) -> list[Case]:
     "The loss of a lookup-table classifier",
     function="lookup_table_loss",
     points=2,
-    forbidden=families.INFORMATION + _MULTIVARIATE,
+    forbidden=families.numpy_only(),
 )
 def _lookup() -> list[Case]:
     hint = (

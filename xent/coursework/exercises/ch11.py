@@ -35,7 +35,7 @@ def _random_distribution(rng: np.random.Generator, size: int, zeros: int = 0) ->
     "Jensen-Shannon divergence with zeros",
     function="js_divergence",
     points=2,
-    forbidden=families.INFORMATION + _DIVERGENCES,
+    forbidden=families.numpy_only(),
 )
 def _js() -> list[Case]:
     hint = "JS(p, q) = 1/2 KL(p || m) + 1/2 KL(q || m) with m = (p + q) / 2, in nats"
@@ -132,7 +132,7 @@ def _js_hidden(rng: np.random.Generator) -> list[Case]:
     "Hellinger distance",
     function="hellinger_distance",
     points=1,
-    forbidden=_DIVERGENCES,
+    forbidden=families.numpy_only(),
 )
 def _hellinger() -> list[Case]:
     hint = "H(p, q) = sqrt(1/2 sum_k (sqrt(p_k) - sqrt(q_k))^2), along the last axis"
@@ -209,7 +209,7 @@ def _histogram_entropy(samples: np.ndarray, width: float) -> float:
     "Differential entropy from a histogram",
     function="histogram_entropy",
     points=2,
-    forbidden=families.INFORMATION + ("scipy.stats.differential_entropy",),
+    forbidden=families.numpy_only(),
 )
 def _histogram() -> list[Case]:
     hint = (

@@ -40,7 +40,7 @@ def _random_distribution(rng: np.random.Generator, size: int) -> np.ndarray:
     "Shannon code lengths of a distribution",
     points=1,
     function="shannon_code_lengths",
-    forbidden=families.INFORMATION,
+    forbidden=families.numpy_only(),
 )
 def _shannon_code_lengths() -> list[Case]:
     hint = "the length of symbol i is ceil(-log2 q_i): round -log2 q_i up to a whole number"
@@ -102,7 +102,7 @@ def _model_rows(
     "Bits per character of a model on a text",
     points=2,
     function="bits_per_character",
-    forbidden=families.INFORMATION + families.LOSSES,
+    forbidden=families.numpy_only(),
 )
 def _bits_per_character() -> list[Case]:
     hint = (
@@ -170,7 +170,7 @@ def _top_k(logits: np.ndarray, k: int) -> np.ndarray:
     "Top-k filtering of logits",
     points=2,
     function="top_k_filter",
-    forbidden=SAMPLING,
+    forbidden=families.numpy_only(),
 )
 def _top_k_filter() -> list[Case]:
     hint = (

@@ -43,7 +43,8 @@ def _distilled(student: np.ndarray, teacher: np.ndarray, temperature: float) -> 
     "Distillation loss T^2 KL(p_T ‖ q_T) from logits (mean over the batch)",
     function="distillation_loss",
     points=2,
-    forbidden=_DISTILLATION + families.LOSSES + families.INFORMATION,
+    forbidden=families.numpy_only(),
+    allowed=("xent.softmax", "xent.log_softmax", "xent.logsumexp"),
 )
 def _distillation_loss() -> list[Case]:
     hint = (
@@ -179,7 +180,8 @@ def _info_nce(similarities: np.ndarray, temperature: float) -> float:
     "InfoNCE from a similarity matrix (positives on the diagonal, mean over the queries)",
     function="info_nce_loss",
     points=1,
-    forbidden=_INFO_NCE + families.LOSSES,
+    forbidden=families.numpy_only(),
+    allowed=("xent.softmax", "xent.log_softmax", "xent.logsumexp"),
 )
 def _info_nce_loss() -> list[Case]:
     hint = (
@@ -292,7 +294,8 @@ def _info_nce_grad(similarities: np.ndarray, temperature: float) -> np.ndarray:
     "The gradient of InfoNCE in the similarities",
     function="info_nce_grad",
     points=2,
-    forbidden=_INFO_NCE + families.LOSSES + families.GRADCHECK,
+    forbidden=families.numpy_only(),
+    allowed=("xent.softmax", "xent.log_softmax", "xent.logsumexp"),
 )
 def _info_nce_gradient() -> list[Case]:
     hint = (
