@@ -22,14 +22,14 @@ import pytest
 from _fresh_venv import REPO_ROOT, clean_env, fresh_venv
 
 BOOK_DIR = REPO_ROOT / "book"
-#: Chapters 10 and later are being written in parallel (they import myst_nb and have no
-#: install cell yet): not run here until they do; lower this number to run them.
-FIRST_PENDING_CHAPTER = 10
+#: Chapters still being written in parallel, which do not follow these rules yet: expected to
+#: fail here until they do (then take them out of this set).
+PENDING = {"11_divergences", "13_distillation_and_contrastive"}
 CHAPTERS = [
     pytest.param(
         path,
         marks=[pytest.mark.xfail(reason="chapter still being written", run=False)]
-        if int(path.name[:2]) >= FIRST_PENDING_CHAPTER else [],
+        if path.stem in PENDING else [],
         id=path.stem,
     )
     for path in sorted(BOOK_DIR.glob("[0-9][0-9]_*.ipynb"))

@@ -28,14 +28,14 @@ import yaml
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BOOK_DIR = REPO_ROOT / "book"
-#: Chapters 10 and later are being written in parallel by other work: they are expected to
-#: fail until they follow these rules; lower this number to hold them to the rules.
-FIRST_PENDING_CHAPTER = 10
+#: Chapters still being written in parallel, which do not follow these rules yet: expected to
+#: fail here until they do (then take them out of this set).
+PENDING = {"11_divergences", "13_distillation_and_contrastive"}
 CHAPTERS = [
     pytest.param(
         path,
         marks=[pytest.mark.xfail(reason="chapter still being written", strict=False)]
-        if int(path.name[:2]) >= FIRST_PENDING_CHAPTER else [],
+        if path.stem in PENDING else [],
         id=path.stem,
     )
     for path in sorted(BOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
