@@ -651,3 +651,28 @@ def test_binary_cross_entropy_matches_mpmath_or_refuses_probabilities_outside_0_
         return -(mpmath.mpf(t) * log_p + (1 - mpmath.mpf(t)) * log_not_p)
 
     _check(loss, _elementwise(reference, probs, target), 16 * _eps(probs.dtype))
+
+
+@SETTINGS
+@given(z=hostile_arrays(), seed=st.integers(0, 2**16), gamma=st.sampled_from([0.0, 0.5, 2.0]))
+def test_focal_loss_matches_mpmath_or_raises(z: np.ndarray, seed: int, gamma: float) -> None:
+    if z.ndim == 0 or z.shape[-1] == 0:
+        with pytest.raises(ValueError, match="logits"):
+            xent.focal_loss(z, np.zeros(z.shape[:-1], dtype=int), gamma=gamma)
+        return
+    rows = _rows(z)
+    target = np.random.default_rng(seed).integers(0, rows.shape[1], size=rows.shape[0])
+    loss = xent.focal_loss(rows, target, gamma=gamma, reduction="none")
+    assert loss.shape == (rows.shape[0],) and loss.dtype == z.dtype
+    expected = []
+    for row, y in zip(rows, target, strict=True):
+        log_q = _row_log_softmax(row)[y]
+        if _is_nan(log_q):
+            expected.append(NAN)
+        elif log_q == -INF:
+            expected.append(INF)
+        else:
+            # 1 - q as -expm1(log q): exact where q rounds to 1.
+            expected.append(float((-mpmath.expm1(log_q)) ** gamma * -log_q))
+    condition = 1 + np.max(_shift_condition(rows), axis=-1)
+    _check(loss, np.array(expected), 8 * _eps(z.dtype) * (1 + gamma) * condition)
