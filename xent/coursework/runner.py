@@ -211,10 +211,27 @@ def _run(client: Any, cell: Any, index: int, timeout: int) -> bool:
     import nbformat
 
     finished = _execute(client, cell, index, timeout)
+    _kill_strays(client)
     if finished is not None:
         return finished
     # Timed out and interrupted: does the kernel answer now?
     return _execute(client, nbformat.v4.new_code_cell("pass"), -3, 5) is True
+
+
+def _kill_strays(client: Any) -> None:
+    """Inside the sandbox's own PID namespace, end every process but the runner and the
+    kernel once a cell is done: a child left running, or a fork of the kernel itself (which
+    would answer the kernel's messages in its place), does not live on into the next cell."""
+    if os.environ.get("XENT_SANDBOX_PIDNS") != "1":
+        return
+    process = getattr(getattr(client.km, "provisioner", None), "process", None)
+    keep = {1, os.getpid(), os.getppid(), getattr(process, "pid", -1)}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and int(entry.name) not in keep:
+            try:
+                os.kill(int(entry.name), 9)
+            except OSError:
+                pass
 
 
 def _execute(client: Any, cell: Any, index: int, timeout: int) -> bool | None:

@@ -473,6 +473,7 @@ def bwrap_command(
         "OMP_NUM_THREADS": "1",
         "OPENBLAS_NUM_THREADS": "1",
         "LANG": "C.UTF-8",
+        "XENT_SANDBOX_PIDNS": "1",
     }
     for key, value in environment.items():
         argv += ["--setenv", key, value]
