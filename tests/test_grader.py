@@ -422,7 +422,19 @@ threading.Thread(target=_forge, daemon=True).start()
         SURPRISAL,
         ENTROPY.replace("def entropy", "def my_entropy"),
         EMPIRICAL.replace("entropy(counts", "my_entropy(counts"),
-        'check("1.5", my_entropy)\n',
+        'check("1.5", my_entropy)\nfrom scipy.stats import entropy\n',
+    ],
+    # One cell: a definition, a comparison with the library (which raises in the sandbox),
+    # another definition; a working directory changed; variables named like builtins.
+    "careless_compare": [
+        IMPORTS,
+        SURPRISAL,
+        ENTROPY + "print(entropy([0.5, 0.5]), xent.entropy([0.5, 0.5]))\n" + EMPIRICAL,
+    ],
+    "careless_cd_and_names": [
+        "%cd /tmp\n",
+        *HONEST,
+        "set = [0, 1, 1]\nopen = type = str = json = None\n",
     ],
     # Hard-coding the visible answers is not enough.
     "visible_answers_only": [

@@ -160,11 +160,6 @@ def _hidden_logits(rng: np.random.Generator) -> list[tuple[str, np.ndarray]]:
     ]
 
 
-def _tolerance(z: np.ndarray) -> dict[str, float]:
-    """A float32 input may be answered in float32: compare to its precision."""
-    return {"rtol": 1e-5, "atol": 1e-6} if z.dtype == np.float32 else {}
-
-
 def _hidden_cases(
     rng: np.random.Generator, reference: Callable[[np.ndarray], np.ndarray]
 ) -> list[Case]:
