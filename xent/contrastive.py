@@ -89,8 +89,9 @@ def _info_nce(
     if not isinstance(symmetric, (bool, np.bool_)):
         raise TypeError(f"symmetric must be True or False; got {symmetric!r}")
     array, dtype = _similarities(similarities)
-    # Rows are the class axis of the softmax: _logits divides by the temperature in float64.
-    scaled, _, _ = _logits(array, -1, temperature, name="similarities")
+    # Rows are the class axis of the softmax: _logits divides by the temperature in float64,
+    # after subtracting each row's maximum (right for every temperature).
+    scaled, _, _ = _logits(array, -1, temperature, name="similarities", shift=True)
     temperature = float(temperature)
     if symmetric and array.shape[-1] != array.shape[-2]:
         raise ValueError(
@@ -99,7 +100,11 @@ def _info_nce(
         )
     loss, grad = _row_terms(scaled, need_grad)
     if symmetric:
-        column_loss, column_grad = _row_terms(np.swapaxes(scaled, -1, -2).copy(), need_grad)
+        # The columns get their own shift: a row's maximum says nothing about a column's.
+        columns, _, _ = _logits(
+            np.swapaxes(array, -1, -2).copy(), -1, temperature, name="similarities", shift=True
+        )
+        column_loss, column_grad = _row_terms(columns, need_grad)
         loss = (loss + column_loss) / 2
         if grad is not None and column_grad is not None:
             grad = (grad + np.swapaxes(column_grad, -1, -2)) / 2

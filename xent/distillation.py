@@ -48,8 +48,13 @@ def _distillation(
 ) -> tuple[np.ndarray, np.ndarray | None]:
     reduction = _validate.reduction(reduction)
     temperature = _validate.positive_number(temperature, "temperature")
-    z, axis, student_dtype = _logits(student_logits, axis, temperature, name="student_logits")
-    v, _, teacher_dtype = _logits(teacher_logits, axis, temperature, name="teacher_logits")
+    # Shifted by the row maximum: right for every temperature (see softmax._logits)
+    z, axis, student_dtype = _logits(
+        student_logits, axis, temperature, name="student_logits", shift=True
+    )
+    v, _, teacher_dtype = _logits(
+        teacher_logits, axis, temperature, name="teacher_logits", shift=True
+    )
     if z.shape != v.shape:
         raise ValueError(
             "student_logits and teacher_logits must have the same shape; got "
