@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import tracemalloc
 
 import numpy as np
@@ -263,3 +264,27 @@ def test_chunked_logsumexp_upcasts_float16_a_chunk_at_a_time() -> None:
     assert got.dtype == np.float16
     np.testing.assert_allclose(got.astype(np.float64), want, rtol=1e-3)
     assert peak < z.nbytes / 2  # a float32 copy of the whole input would be 2x z.nbytes
+
+
+def test_without_scipy_the_classifier_gradient_is_added_a_slice_at_a_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """SciPy's gemm adds into d_classifier in place; without it, numpy slices give the same."""
+    from xent import large_vocab
+
+    hidden, weight, b, target = _problem(13)
+    want = xent.linear_cross_entropy_with_grad(hidden, weight, target, bias=b, chunk_size=8)
+    monkeypatch.setitem(sys.modules, "scipy.linalg", None)
+    calls = []
+    original = large_vocab._blocks
+
+    def counting(length: int, size: int):  # type: ignore[no-untyped-def]
+        calls.append(size)
+        return original(length, size)
+
+    monkeypatch.setattr(large_vocab, "_blocks", counting)
+    got = xent.linear_cross_entropy_with_grad(hidden, weight, target, bias=b, chunk_size=8)
+    assert len(calls) > 1  # the row blocks, and the class slices of the fallback
+    np.testing.assert_allclose(got[0], want[0], rtol=1e-14)
+    for g, w in zip(got[1], want[1], strict=True):
+        np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-15)
