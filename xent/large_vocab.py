@@ -402,7 +402,8 @@ def linear_cross_entropy_with_grad(
 
     Each block of logits is computed once and turned into its block of ``G`` in place, which is
     folded into the three gradients at once, so ``G`` is never stored whole either. Beyond the
-    returned gradients, the memory is one block and a slice of ``G^T H`` of at most 16 MiB.
+    returned gradients, the memory is one block (and, without SciPy, a slice of ``G^T H`` of at
+    most 16 MiB).
 
     {args}
     Returns:
