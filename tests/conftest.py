@@ -15,6 +15,10 @@ from typing import Any
 
 import pytest
 
+# The scripts that made the stored reference data (tests/data/make_*.py) are not tests, and one
+# of them imports torch, which the suite must not need: --doctest-modules would import them.
+collect_ignore_glob = ["data/make_*.py"]
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TOC_PATH = REPO_ROOT / "_toc.yml"
 BOOK_DIR = REPO_ROOT / "book"

@@ -76,27 +76,17 @@ def test_a_check_survives_a_function_that_raises() -> None:
 def test_calling_the_xent_function_an_exercise_asks_for_is_flagged() -> None:
     from xent.coursework import families
 
-    forbidding = [e for e in registry.exercises().values() if e.forbidden]
-    if not forbidding:
-        pytest.skip("no exercise forbids an xent function")
+    candidates = ["xent.entropy", "xent.softmax", "xent.logsumexp", "xent.sigmoid"]
+    forbidding = [e for e in registry.exercises().values() if e.watched]
+    assert forbidding
     for exercise in forbidding:
-        name = next(n for n in exercise.forbidden if n.startswith("xent."))
+        name = next(n for n in candidates if n in exercise.watched)
 
         def cheat(*args: Any, _name: str = name, **kwargs: Any) -> Any:
-            # Call the forbidden function with the case's arguments, as a copied solution
-            # would; where its signature differs, with a plain valid argument.
+            # A copied solution that calls the forbidden function somewhere on its way.
             function: Any = families.resolve(_name)
-            try:
-                return function(*args, **kwargs)
-            except TypeError:
-                pass
-            for trial in (([0.5, 0.5],), ([0.5, 0.5], [0.5, 0.5]), ([[0.0, 1.0]], [0])):
-                try:
-                    function(*trial)
-                    break
-                except Exception:  # noqa: BLE001
-                    continue
-            return None
+            function(np.array([0.5, 0.5]))
+            return args[0] if args else None
 
         result = run_check(exercise.id, cheat)
         assert result.flagged and result.score == 0, exercise.id
