@@ -278,6 +278,11 @@ def shadow(directory: Path, forbidden: dict[str, str]) -> dict[Path, Path]:
     (directory / "myst_nb").mkdir()
     (directory / "myst_nb" / "__init__.py").write_text(_MYST_NB, encoding="utf-8")
     (directory / "sitecustomize.py").write_text(_SITECUSTOMIZE, encoding="utf-8")
+    # jsonschema (under nbformat) imports rfc3987_syntax when it is there, which compiles a
+    # grammar for a second; it only checks IRI formats, which nothing here validates.
+    (directory / "rfc3987_syntax.py").write_text(
+        'raise ImportError("not needed in the grader\'s sandbox")\n', encoding="utf-8"
+    )
     blocked: dict[Path, set[str]] = {}
     messages: dict[tuple[Path, str], str] = {}
     compiled: dict[Path, str] = {}
