@@ -87,6 +87,9 @@ class Report:
     notes: list[str] = field(default_factory=list)
     sandbox: str = ""
     seconds: float = 0.0
+    stages: dict[str, float] = field(default_factory=dict)
+    """Seconds from the runner's start to each stage (kernel, executed, graded): as the
+    sandbox reports them, for timing only."""
 
     @property
     def total(self) -> float:
@@ -565,6 +568,13 @@ class Grader:
                 "the runner did not start a kernel "
                 f"(exit {completed.returncode}; {completed.stderr.strip()[-600:]})"
             )
+        times = status.get("times")
+        if isinstance(times, dict):
+            report.stages = {
+                str(k)[:20]: float(v)
+                for k, v in list(times.items())[:8]
+                if isinstance(v, (int, float)) and not isinstance(v, bool)
+            }
         # Notes come from inside the sandbox: only the runner's own sentences are kept.
         notes = status.get("notes")
         if isinstance(notes, list):

@@ -150,6 +150,8 @@ def main() -> int:
             interrupt_on_timeout=True,
             error_on_timeout={"ename": "Timeout", "evalue": "cell timed out", "traceback": []},
             record_timing=False,
+            # The sandbox ends every process anyway: no graceful shutdown to wait for.
+            shutdown_kernel="immediate",
         )
         restart = False
         with client.setup_kernel():
