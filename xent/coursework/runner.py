@@ -152,6 +152,8 @@ def main() -> int:
             record_timing=False,
             # The sandbox ends every process anyway: no graceful shutdown to wait for.
             shutdown_kernel="immediate",
+            # No history database: nothing reads it, and it writes on every cell.
+            extra_arguments=["--HistoryManager.enabled=False"],
         )
         restart = False
         with client.setup_kernel():
