@@ -67,7 +67,15 @@ def _solutions(path: Path) -> dict[str, str]:
 
 
 def _solution_lines(path: Path) -> list[str]:
-    """Lines of the solutions that a release must not contain (bodies, not signatures)."""
+    """Lines of the solutions that a release must not contain: bodies, not signatures, and
+    not lines that the chapter's ordinary cells hold too (those are no secret)."""
+    original = notebooks.load(path)
+    ordinary = {
+        line.strip()
+        for cell in original["cells"]
+        if cell["cell_type"] == "code" and "solution" not in notebooks.tags(cell)
+        for line in notebooks.source(cell).splitlines()
+    }
     lines = []
     for code in _solutions(path).values():
         for line in code.splitlines():
@@ -76,6 +84,7 @@ def _solution_lines(path: Path) -> list[str]:
                 len(text) > 12
                 and not text.startswith(("def ", "#", '"""', "import ", "from "))
                 and '"""' not in text
+                and text not in ordinary
             ):
                 lines.append(text)
     return lines
