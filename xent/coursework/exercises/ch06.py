@@ -192,7 +192,7 @@ def _central_difference_hidden(rng: np.random.Generator) -> list[Case]:
         ),
         Case(
             (Function("sum_of_cubes"), x),
-            lambda: 3.0 * x**2,
+            lambda: 3.0 * x**2 + eps**2,
             "",
             kwargs={"eps": eps},
             category="a given eps",
