@@ -60,7 +60,7 @@ def _solutions(path: Path) -> dict[str, str]:
     found = {}
     for index, cell in enumerate(cells):
         if cell["cell_type"] == "code" and "solution" in notebooks.tags(cell):
-            exercise_id = exports._exercise_of(cells, index)
+            exercise_id = notebooks.exercise_after(cells, index)
             if exercise_id:
                 found[exercise_id] = notebooks.source(cell)
     return found

@@ -120,15 +120,6 @@ def _raw(source: str) -> dict[str, Any]:
     return {"cell_type": "raw", "metadata": {}, "source": source}
 
 
-def _exercise_of(cells: list[dict[str, Any]], index: int) -> str | None:
-    for cell in cells[index + 1 :]:
-        if cell.get("cell_type") == "code":
-            calls = notebooks.CHECK_CALL.search(notebooks.source(cell))
-            if calls:
-                return calls["id"]
-    return None
-
-
 def _chapters(root: Path, only: Sequence[str] | None = None) -> list[tuple[str, Path]]:
     from xent.coursework.student_edition import chapters
 
@@ -191,7 +182,7 @@ def nbgrader_notebook(path: Path, chapter: str, seed: int) -> dict[str, Any]:
     for index, cell in enumerate(plain["cells"]):
         text = notebooks.source(cell)
         if cell.get("cell_type") == "code" and "solution" in notebooks.tags(cell):
-            exercise_id = _exercise_of(plain["cells"], index)
+            exercise_id = notebooks.exercise_after(plain["cells"], index)
             exercise = exercises.get(exercise_id or "")
             if exercise is None:
                 cells.append(_code(text))
@@ -298,7 +289,7 @@ def otter_notebook(path: Path, chapter: str, seed: int) -> dict[str, Any]:
     for index, cell in enumerate(plain["cells"]):
         text = notebooks.source(cell)
         if cell.get("cell_type") == "code" and "solution" in notebooks.tags(cell):
-            exercise = exercises.get(_exercise_of(plain["cells"], index) or "")
+            exercise = exercises.get(notebooks.exercise_after(plain["cells"], index) or "")
             if exercise is None:
                 cells.append(_code(text))
                 continue

@@ -46,9 +46,6 @@ from xent.coursework import registry, sandbox, wire
 from xent.coursework.compare import label, same, show, tolerance
 from xent.coursework.registry import Case, Exercise
 
-CHECK_CALL = re.compile(r"""check\(\s*["'](?P<id>\d+\.\d+)["']\s*,\s*(?P<function>\w+)""")
-
-
 # --- reports -----------------------------------------------------------------------------------
 
 

@@ -152,7 +152,7 @@ def without_solutions(notebook: dict[str, Any], *, clear_outputs: bool) -> dict[
         is_solution = "solution" in tags(cell)
         is_check = bool(CHECK_CALL.search(source(cell)))
         if is_solution:
-            exercise_id = _exercise_after(result["cells"], index) or (
+            exercise_id = exercise_after(result["cells"], index) or (
                 ids[solutions_seen] if solutions_seen < len(ids) else "?"
             )
             solutions_seen += 1
@@ -173,14 +173,18 @@ def without_solutions(notebook: dict[str, Any], *, clear_outputs: bool) -> dict[
     return result
 
 
-def _exercise_after(cells: list[dict[str, Any]], index: int) -> str | None:
-    """The id checked by the first check cell after ``index``."""
+def exercise_after(cells: list[dict[str, Any]], index: int) -> str | None:
+    """The id checked by the first check cell after the solution cell at ``index``.
+
+    Cells in between (a demonstration inside the gated solution, say) are passed over; the
+    next solution cell ends the search, since it belongs to the next check.
+    """
     for cell in cells[index + 1 :]:
         if cell.get("cell_type") == "code":
             match = CHECK_CALL.search(source(cell))
             if match:
                 return match["id"]
-            if "solution" not in tags(cell):
+            if "solution" in tags(cell):
                 return None
     return None
 
