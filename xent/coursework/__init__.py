@@ -6,13 +6,12 @@ trusts nothing that runs in the student's process: see :mod:`xent.coursework.gra
 """
 
 from xent.coursework.check import CheckResult, check, run_check
-from xent.coursework.registry import Case, Exercise, ForbiddenFunctionError, exercises
+from xent.coursework.registry import Case, Exercise, exercises
 
 __all__ = [
     "Case",
     "CheckResult",
     "Exercise",
-    "ForbiddenFunctionError",
     "check",
     "exercises",
     "run_check",

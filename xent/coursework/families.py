@@ -3,7 +3,7 @@
 Forbidding one function is not enough: ``xent.entropy`` is also ``xent.cross_entropy(p, p)``,
 ``xent.entr(p).sum()`` or ``scipy.stats.entropy(p)``. An exercise forbids whole families, as
 dotted names. In the grader's sandbox each of them raises
-:class:`~xent.coursework.registry.ForbiddenFunctionError`; ordinary numpy stays available.
+``ForbiddenFunctionError`` (defined in the sandbox's copy of xent); numpy stays available.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ Each chapter defines its coding exercises in ``xent/coursework/exercises/chNN.py
   function by that name, wherever in the notebook it was defined;
 - ``forbidden=`` names what would solve the exercise for the student (``"xent.entropy"``,
   ``"scipy.stats.entropy"``; :mod:`xent.coursework.families` groups them): in the grader's
-  sandbox those functions raise :class:`ForbiddenFunctionError` from the moment the interpreter
+  sandbox those functions raise ``ForbiddenFunctionError`` from the moment the interpreter
   starts.
 
 Arguments of a case are plain data (numbers, strings, lists, tuples, dicts with string keys,
@@ -30,10 +30,6 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
-
-
-class ForbiddenFunctionError(RuntimeError):
-    """Raised by a function the exercise forbids, when called inside the grader's sandbox."""
 
 
 @dataclass(frozen=True)
