@@ -304,14 +304,19 @@ def test_a_printed_chapter_wraps_its_code_and_shows_its_solutions(
     page.goto(f"{server}/{with_solutions[0]}", wait_until="load")
     _typeset(page)
     page.emulate_media(media="print")
-    hidden = page.evaluate(
-        """() => Array.from(document.querySelectorAll(".solution.admonition"))
+    count_hidden = """() => Array.from(document.querySelectorAll(".solution.admonition"))
              .flatMap(s => Array.from(s.children).filter(c => !c.matches(".admonition-title")))
              .filter(c => { const s = getComputedStyle(c);
                             return s.visibility !== "visible" || s.opacity === "0"
                                    || c.getBoundingClientRect().height === 0; })
              .length"""
-    )
+    # The toggle's collapse may still be in a CSS transition when print media is switched on:
+    # give it a moment to settle before counting.
+    try:
+        page.wait_for_function(f"({count_hidden})() === 0", timeout=5000)
+    except Exception:  # noqa: BLE001  (the assertion below reports the count)
+        pass
+    hidden = page.evaluate(count_hidden)
     solutions = page.locator(".solution.admonition").count()
     assert solutions > 0
     assert hidden == 0, f"{hidden} parts of {solutions} solutions are hidden in print"

@@ -225,7 +225,7 @@ def check_calls(sources: Iterable[str]) -> dict[str, str]:
     found: dict[str, str] = {}
     for text in sources:
         try:
-            tree = ast.parse(_without_magics(text))
+            tree = sandbox.parse_source(_without_magics(text))
         except Exception:  # noqa: BLE001  (SyntaxError, RecursionError, MemoryError, ...)
             continue
         for node in ast.walk(tree):
@@ -643,7 +643,7 @@ def split_definitions(source: str) -> list[str]:
     if source.lstrip().startswith("%%"):
         return [source]
     try:
-        tree = ast.parse(source)
+        tree = sandbox.parse_source(source)
     except Exception:  # noqa: BLE001  (magics, syntax errors: the kernel reports them)
         return [source]
     defines = any(
