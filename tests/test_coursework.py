@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from _solutions import solution_lines
 
 from xent.coursework import Case, notebooks, registry, run_check
 from xent.coursework.student_edition import chapters, student_edition
@@ -107,23 +108,33 @@ def _tiny_notebook() -> dict[str, Any]:
         return {"cell_type": "markdown", "metadata": {}, "source": text}
 
     def code(text: str, tags: list[str] | None = None) -> dict[str, Any]:
-        return {"cell_type": "code", "metadata": {"tags": tags or []}, "source": text,
-                "outputs": [{"output_type": "stream", "name": "stdout", "text": "out"}],
-                "execution_count": 1}
+        return {
+            "cell_type": "code",
+            "metadata": {"tags": tags or []},
+            "source": text,
+            "outputs": [{"output_type": "stream", "name": "stdout", "text": "out"}],
+            "execution_count": 1,
+        }
 
     return {
         "metadata": {},
         "nbformat": 4,
         "nbformat_minor": 5,
         "cells": [
-            md("```{exercise}\n:label: ex-01-a\n\nWrite `surprisal`.\n```\n\n"
-               "```{solution-start} ex-01-a\n:class: dropdown\n```"),
-            code('def surprisal(p):\n    """Surprisal in nats."""\n    return -np.log(p)',
-                 ["solution"]),
+            md(
+                "```{exercise}\n:label: ex-01-a\n\nWrite `surprisal`.\n```\n\n"
+                "```{solution-start} ex-01-a\n:class: dropdown\n```"
+            ),
+            code(
+                'def surprisal(p):\n    """Surprisal in nats."""\n    return -np.log(p)',
+                ["solution"],
+            ),
             md("```{solution-end}\n```"),
             code('result = check("1.1", surprisal)'),
-            md("```{exercise}\n:label: ex-01-b\n\nWhy?\n```\n\n```{solution-start} ex-01-b\n"
-               ":class: dropdown\n```\n\nBecause SECRET.\n\n```{solution-end}\n```\n\nAfter."),
+            md(
+                "```{exercise}\n:label: ex-01-b\n\nWhy?\n```\n\n```{solution-start} ex-01-b\n"
+                ":class: dropdown\n```\n\nBecause SECRET.\n\n```{solution-end}\n```\n\nAfter."
+            ),
             code("x = 1"),
         ],
     }
@@ -164,8 +175,9 @@ def _plant_markers(root: Path) -> int:
             text = notebooks.source(cell)
             if cell["cell_type"] == "code" and "solution" in notebooks.tags(cell):
                 cell["source"] = f"# {MARKER}\n{text}\nprint('{MARKER}')"
-                cell["outputs"] = [{"output_type": "stream", "name": "stdout",
-                                    "text": MARKER + "\n"}]
+                cell["outputs"] = [
+                    {"output_type": "stream", "name": "stdout", "text": MARKER + "\n"}
+                ]
                 planted += 1
             elif cell["cell_type"] == "markdown":
                 lines = []
@@ -218,6 +230,23 @@ def test_no_solution_reaches_any_file_of_the_student_edition(
         assert (out / needed).exists(), needed
 
 
+@needs_chapters
+@pytest.mark.parametrize("path", CODING_CHAPTERS, ids=[p.stem for p in CODING_CHAPTERS])
+def test_no_hint_or_label_hands_over_a_line_of_a_solution(path: Path) -> None:
+    # A failing check shows its case's hint and label to the student, and the exports write
+    # them into the released notebooks: they may point the way, never give the code.
+    secret = {line for lines in solution_lines(path).values() for line in lines}
+    leaks = []
+    for exercise in registry.for_chapter(_chapter_id(path)):
+        shown = list(exercise.cases())
+        for seed in range(5):
+            shown += exercise.hidden_cases(seed)
+        for case in shown:
+            for text in (case.hint, case.label, case.category):
+                leaks += [(exercise.id, line) for line in secret if line in text]
+    assert not leaks, sorted(set(leaks))
+
+
 @pytest.mark.book
 def test_student_edition_keeps_every_exercise_prompt_and_check(
     student_copy: tuple[Path, Path],
@@ -230,17 +259,17 @@ def test_student_edition_keeps_every_exercise_prompt_and_check(
         assert "```{" not in text, f"MyST directive left in {path.name}"
         for exercise_id, function in notebooks.checks(original).items():
             assert f'check("{exercise_id}", {function})' in text
-        prompts = re.findall(r"```\{exercise\}[^\n]*\n(?::[^\n]*\n)*\n?([^\n]+)",
-                             "\n".join(notebooks.source(c) for c in original["cells"]))
+        prompts = re.findall(
+            r"```\{exercise\}[^\n]*\n(?::[^\n]*\n)*\n?([^\n]+)",
+            "\n".join(notebooks.source(c) for c in original["cells"]),
+        )
         chapter = _chapter_id(path)
         numbers = notebooks.numbering(original, chapter)
         glued = notebooks.glue_values(original)
         for prompt in prompts:
             shown = notebooks.plain_markdown(prompt, glued, numbers, [0], chapter).strip()
             assert shown[:40] in text, f"lost the prompt {shown[:40]!r}"
-        assert all(
-            not c.get("outputs") for c in student["cells"] if c["cell_type"] == "code"
-        )
+        assert all(not c.get("outputs") for c in student["cells"] if c["cell_type"] == "code")
         html = (out / "site" / "book" / f"{path.stem}.html").read_text()
         assert "Exercise" in html
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _solutions import solution_lines, solutions
 
 from xent.coursework import exports, notebooks, registry
 from xent.coursework import grade as grading
@@ -51,43 +52,6 @@ def _run(args: list[str], cwd: Path) -> str:
     done = subprocess.run(args, cwd=cwd, capture_output=True, text=True, check=False, timeout=900)
     assert done.returncode == 0, (args, done.stdout[-3000:], done.stderr[-3000:])
     return done.stdout + done.stderr
-
-
-def _solutions(path: Path) -> dict[str, str]:
-    """Exercise id -> the chapter's solution cell."""
-    original = notebooks.load(path)
-    cells = original["cells"]
-    found = {}
-    for index, cell in enumerate(cells):
-        if cell["cell_type"] == "code" and "solution" in notebooks.tags(cell):
-            exercise_id = notebooks.exercise_after(cells, index)
-            if exercise_id:
-                found[exercise_id] = notebooks.source(cell)
-    return found
-
-
-def _solution_lines(path: Path) -> list[str]:
-    """Lines of the solutions that a release must not contain: bodies, not signatures, and
-    not lines that the chapter's ordinary cells hold too (those are no secret)."""
-    original = notebooks.load(path)
-    ordinary = {
-        line.strip()
-        for cell in original["cells"]
-        if cell["cell_type"] == "code" and "solution" not in notebooks.tags(cell)
-        for line in notebooks.source(cell).splitlines()
-    }
-    lines = []
-    for code in _solutions(path).values():
-        for line in code.splitlines():
-            text = line.strip()
-            if (
-                len(text) > 12
-                and not text.startswith(("def ", "#", '"""', "import ", "from "))
-                and '"""' not in text
-                and text not in ordinary
-            ):
-                lines.append(text)
-    return lines
 
 
 # --- the structure of the exports, every chapter ---------------------------------------------
@@ -173,9 +137,12 @@ def engines(
         "release": 0.0,
         "half": float(sum(e.points for e in exercises if e.id in half)),
     }
-    solutions = _solutions(path)
+    solutions_by_id = solutions(path)
     work = tmp_path_factory.mktemp(f"engines-{name}")
-    result: dict[str, Any] = {"expected": points, "solution_lines": _solution_lines(path)}
+    result: dict[str, Any] = {
+        "expected": points,
+        "solution_lines": [line for lines in solution_lines(path).values() for line in lines],
+    }
 
     # nbgrader
     course = work / "nbgrader"
@@ -191,7 +158,9 @@ def engines(
     submissions = {
         "solutions": notebooks.load(course / "source" / name / path.name),
         "release": json.loads(result["nbgrader_release"]),
-        "half": _fill(json.loads(result["nbgrader_release"]), solutions, half, nbgrader_answer),
+        "half": _fill(
+            json.loads(result["nbgrader_release"]), solutions_by_id, half, nbgrader_answer
+        ),
     }
     builtin_folder = work / "builtin"
     builtin_folder.mkdir()
@@ -224,7 +193,7 @@ def engines(
     otter_submissions = {
         "solutions": notebooks.load(folder / "dist" / "autograder" / path.name),
         "release": json.loads(result["otter_release"]),
-        "half": _fill(json.loads(result["otter_release"]), solutions, half, otter_answer),
+        "half": _fill(json.loads(result["otter_release"]), solutions_by_id, half, otter_answer),
     }
     result["otter"] = {}
     for who, notebook in otter_submissions.items():

@@ -362,3 +362,30 @@ def test_float16_logits_are_upcast_a_chunk_at_a_time(monkeypatch):
     want_loss, want_grad = plain_cross_entropy(z, target, reduction="none")
     np.testing.assert_allclose(loss, want_loss, rtol=1e-5)
     np.testing.assert_allclose(grad, want_grad, rtol=2e-3, atol=1e-7)
+
+
+@pytest.mark.parametrize("need_grad", [False, True])
+def test_float16_entry_point_makes_no_float32_copy_of_the_logits(monkeypatch, need_grad):
+    """From the public function down: temporaries stay a few blocks, not 2x the input."""
+    monkeypatch.setattr(_rows, "PARALLEL_ELEMENTS", 1 << 40)
+    rng = np.random.default_rng(16)
+    z = (rng.normal(size=(512, 8192)) * 4).astype(np.float16)  # 8 MiB, 16 MiB in float32
+    target = rng.integers(0, 8192, 512)
+    function = xent.softmax_cross_entropy_with_grad if need_grad else xent.softmax_cross_entropy
+    tracemalloc.start()
+    try:
+        result = function(z, target, label_smoothing=0.1)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    loss, grad = result if need_grad else (result, None)
+    returned = 0 if grad is None else grad.nbytes
+    assert peak <= returned + 3 * _rows.CHUNK_ELEMENTS * 4 + (1 << 20), peak
+    assert peak < returned + z.size * 4 // 2  # well under a float32 copy of the logits
+    assert loss.dtype == np.float16 and (grad is None or grad.dtype == np.float16)
+    want_loss, want_grad = xent.softmax_cross_entropy_with_grad(
+        z.astype(np.float32), target, label_smoothing=0.1
+    )
+    np.testing.assert_allclose(loss, want_loss.astype(np.float16), rtol=1e-3)
+    if grad is not None:
+        np.testing.assert_array_equal(grad, want_grad.astype(np.float16))

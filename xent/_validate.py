@@ -14,11 +14,14 @@ from numpy.typing import ArrayLike, DTypeLike
 REDUCTIONS = ("mean", "sum", "none")
 
 
-def float_array(value: ArrayLike, name: str) -> tuple[np.ndarray, np.dtype[Any]]:
+def float_array(
+    value: ArrayLike, name: str, keep_float16: bool = False
+) -> tuple[np.ndarray, np.dtype[Any]]:
     """Return ``(array in its working dtype, output dtype)`` for a real-valued argument.
 
-    float16 is computed in float32 and handed back as float16; integers and booleans become
-    float64; complex, object and string input is refused.
+    float16 is computed in float32 and handed back as float16 (``keep_float16`` leaves the
+    upcast to the caller); integers and booleans become float64; complex, object and string
+    input is refused.
     """
     array = np.asarray(value)
     kind = array.dtype.kind
@@ -29,7 +32,7 @@ def float_array(value: ArrayLike, name: str) -> tuple[np.ndarray, np.dtype[Any]]
     if kind in "iub":
         return array.astype(np.float64), np.dtype(np.float64)
     if array.dtype == np.float16:
-        return array.astype(np.float32), np.dtype(np.float16)
+        return array if keep_float16 else array.astype(np.float32), np.dtype(np.float16)
     return array, array.dtype
 
 
@@ -74,12 +77,15 @@ def class_axis(array: np.ndarray, axis: int, name: str) -> int:
     return index
 
 
-def logits(value: ArrayLike, axis: int, name: str) -> tuple[np.ndarray, int, np.dtype[Any]]:
+def logits(
+    value: ArrayLike, axis: int, name: str, keep_float16: bool = False
+) -> tuple[np.ndarray, int, np.dtype[Any]]:
     """Logits (or log-probabilities) with the class axis moved last.
 
-    Returns ``(array in its working dtype, the normalised axis, output dtype)``.
+    Returns ``(array in its working dtype, the normalised axis, output dtype)``; with
+    ``keep_float16``, float16 stays float16 (for a caller that upcasts a block at a time).
     """
-    array, dtype = float_array(value, name)
+    array, dtype = float_array(value, name, keep_float16)
     index = class_axis(array, axis, name)
     return np.moveaxis(array, index, -1), index, dtype
 

@@ -185,10 +185,11 @@ def _softmax_cross_entropy(
     reduction = _validate.reduction(reduction)
     eps = _validate.label_smoothing(label_smoothing)
     axis_label = axis
-    z, axis, dtype = _validate.logits(logits, axis, "logits")
+    # float16 stays float16 here: the row kernel upcasts it a block at a time.
+    z, axis, dtype = _validate.logits(logits, axis, "logits", keep_float16=True)
     logits_shape = np.moveaxis(z, -1, axis).shape
     num_classes = z.shape[-1]
-    work = z.dtype
+    work = _validate.working_dtype(z.dtype)
     w = _validate.class_weight(weight, num_classes, work)
     tgt = _target(target, logits_shape, axis, ignore_index, work, axis_label)
     if tgt.probs is None:
@@ -197,7 +198,7 @@ def _softmax_cross_entropy(
             z, axis, dtype, tgt.indices, tgt.ignored, w, eps, reduction, need_grad
         )
     # Probability targets: the plain version, on the whole array.
-    parts = _normalizer(z)
+    parts = _normalizer(z.astype(work, copy=False))
     # -log q_c = log1p(r) - (z_c - m): exact at the top class, where log1p(r) ~ r is tiny.
     with np.errstate(invalid="ignore", over="ignore"):
         loss, grad, denominator = _soft_target_terms(parts, tgt.probs, w, eps, need_grad)
@@ -223,11 +224,12 @@ def _fused_index_target(
     z2 = z.reshape(-1, num_classes)
     target = indices.reshape(-1)
     skip = ignored.reshape(-1)
-    w_y = np.ones(target.shape, dtype=z.dtype) if w is None else w[target]
+    work = _validate.working_dtype(z.dtype)
+    w_y = np.ones(target.shape, dtype=work) if w is None else w[target]
     w_y = np.where(skip, 0, w_y)
     w_total = num_classes if w is None else np.sum(w)
     a = (1 - eps) * w_y
-    b = np.where(skip, 0, eps / num_classes).astype(z.dtype)
+    b = np.where(skip, 0, eps / num_classes).astype(work)
     denominator = np.sum(w_y)
     scale = 1 / denominator if reduction == "mean" and denominator != 0 else 1
     terms = _rows.RowTerms(target, a, b, a + b * w_total, scale)
@@ -350,7 +352,9 @@ def softmax_cross_entropy(
 
     With class-index targets the work is done a few rows at a time, in cache, on every core
     the process may use (set ``XENT_NUM_THREADS`` to choose): for float32 or float64 logits
-    with the class axis last, no temporary is as large as the logits.
+    with the class axis last, no temporary is as large as the logits. float16 logits are
+    computed in float32 a block of rows at a time, never copied whole; loss and gradient come
+    back in float16.
     ``benchmarks/softmax_cross_entropy.py`` times it against SciPy and PyTorch.
 
     Args:

@@ -52,8 +52,9 @@ def _reference_step(
 )
 def _gradient_step() -> list[Case]:
     hint = (
-        "append a column of ones to X, compute G = (softmax(X_aug theta) - onehot(y)) / N, "
-        "then return theta - lr * X_aug.T @ G"
+        "with [X, 1] the inputs and a column of ones, the gradient of the mean loss is "
+        "[X, 1]^T (Q - Y) / N, Q the row-wise softmax of [X, 1] theta and Y the one-hot "
+        "labels; one step moves theta against it, lr times"
     )
     mean_hint = (
         "the loss is the mean over the N samples: divide G by N, or the step is N times too long"

@@ -38,7 +38,7 @@ def _random_distribution(rng: np.random.Generator, size: int, zeros: int = 0) ->
     forbidden=families.numpy_only(),
 )
 def _js() -> list[Case]:
-    hint = "JS(p, q) = 1/2 KL(p || m) + 1/2 KL(q || m) with m = (p + q) / 2, in nats"
+    hint = "JS(p, q) = 1/2 KL(p || m) + 1/2 KL(q || m) where m is the average of p and q, in nats"
     zero_hint = (
         "a class with p_k = 0 contributes 0 to KL(p || m) (0 log 0 = 0), not 0 * -inf = nan: "
         "take the log only where the probability is positive"
