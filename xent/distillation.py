@@ -29,7 +29,7 @@ from numpy.typing import ArrayLike
 from xent import _validate
 from xent._docs import shared_args as _shared_args
 from xent.losses import _reduce
-from xent.softmax import _logits, _normalizer
+from xent.softmax import _logits, _normalizer, _times_probability
 
 __all__ = [
     "distillation_loss",
@@ -68,8 +68,10 @@ def _distillation(
         log_q = student.shifted - student.log_norm
         log_p = teacher.shifted - teacher.log_norm
         p = teacher.exp_shifted / (1 + teacher.rest)
-        # 0 log 0 = 0: a class the teacher rules out costs nothing, whatever the student says.
-        kl = np.sum(np.where(p == 0, 0, p * (log_p - log_q)), axis=-1)
+        # 0 log 0 = 0: a class the teacher rules out (p exactly 0, not an underflow) costs
+        # nothing, whatever the student says.
+        terms = _times_probability(p, log_p, log_p - log_q)
+        kl = np.sum(np.where(log_p == -np.inf, 0, terms), axis=-1)
         # Gibbs' inequality: KL >= 0; a rounding just below 0 is noise (NaN stays NaN).
         loss = temperature**2 * np.maximum(kl, 0)
         grad = None

@@ -8,7 +8,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from xent import _validate
-from xent.softmax import _normalizer
+from xent.softmax import _normalizer, _times_probability
 from xent.special import entr, rel_entr, xlogy
 
 
@@ -201,7 +201,8 @@ def entropy_from_logits(z: ArrayLike, *, axis: int = -1, base: float | None = No
     with np.errstate(invalid="ignore"):
         probs = parts.exp_shifted / (1 + parts.rest)
         surprisal = parts.log_norm - parts.shifted
-        terms = np.where(probs == 0, 0.0, probs * surprisal)
+        # 0 log 0 = 0 where q is exactly 0 (a -inf logit), not where e^{log q} underflows.
+        terms = np.where(surprisal == np.inf, 0.0, _times_probability(probs, -surprisal, surprisal))
     return _in_units(np.sum(terms, axis=-1), base, dtype)
 
 

@@ -85,8 +85,9 @@ def _reduce(
     """Sum or average per-sample losses; ``grad`` (class axis last) is scaled to match."""
     if reduction == "none":
         return per_sample, grad
-    with np.errstate(over="ignore"):
-        # A sum beyond the dtype's range is inf, the right answer in that dtype.
+    with np.errstate(over="ignore", invalid="ignore"):
+        # A sum beyond the dtype's range is inf, the right answer in that dtype; inf - inf is
+        # NaN, said by the value, not by a warning.
         total = np.sum(per_sample)
     if reduction == "sum":
         return total, grad

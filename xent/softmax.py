@@ -63,6 +63,23 @@ def _normalizer(z: np.ndarray) -> _Normalizer:
     return _Normalizer(row_max, safe_max, shifted, exp_shifted, top, rest, log_norm)
 
 
+def _times_probability(q: np.ndarray, log_q: np.ndarray, factor: np.ndarray) -> np.ndarray:
+    """``q * factor`` for ``q = e^{log q}``, accurate where ``q`` is subnormal.
+
+    A subnormal ``q`` carries few significant bits (``e^-745`` rounds to twice its value), and
+    ``factor`` (a surprisal of hundreds of nats) would multiply that error past the smallest
+    subnormal; ``e^{log q + log |factor|}`` rounds only once, at the end.
+    """
+    product: np.ndarray = q * factor
+    tiny = np.log(np.finfo(product.dtype).tiny)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        small = (log_q < tiny) & (factor != 0) & np.isfinite(factor)
+        if np.any(small):
+            size = np.exp(log_q + np.log(np.abs(factor)))
+            product = np.where(small, np.copysign(size, factor), product).astype(product.dtype)
+    return product
+
+
 def _non_top_mass(rest: np.ndarray) -> np.ndarray:
     """``1 - q_top = r / (1 + r)``, exactly: ``1 - q_top`` itself rounds to 0 when r < eps."""
     mass: np.ndarray = rest / (1 + rest)
