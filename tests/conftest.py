@@ -27,16 +27,15 @@ BOOK_DIR = REPO_ROOT / "book"
 #: warning is listed before the build fails.
 BUILD_ARGS = ("build", ".", "-W", "-n", "--keep-going")
 
-#: Where the session's build goes. Unset: a fresh directory per test run (so every notebook
-#: is executed, as on a fresh clone). Set it to a directory to keep the build (and its
-#: execution cache) between runs while working on a chapter.
+#: Where the session's build goes. Unset: a fresh directory per test run, as on a fresh
+#: clone. Set it to a directory to keep the build between runs while working on a chapter.
 BUILD_DIR_ENV = "XENT_BOOK_BUILD_DIR"
 BUILD_TIMEOUT_SECONDS = 3600
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "book: builds the Jupyter Book once per session (slow: executes every chapter)"
+        "markers", "book: builds the Jupyter Book once per session (slow)"
     )
     _warm_matplotlib_font_cache()
 
@@ -154,7 +153,7 @@ def _run_build(output_dir: Path, log_path: Path, *, reused: bool) -> BookBuild:
     ]
     if reused:
         # An incremental Sphinx build does not repeat the warnings of unchanged pages;
-        # --all re-reads every page (the execution cache still spares the kernels).
+        # --all re-reads every page.
         command.append("--all")
     start = time.perf_counter()
     with log_path.open("w", encoding="utf8") as log:

@@ -19,6 +19,7 @@ import re
 import shutil
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -114,28 +115,65 @@ def _pages(built_book: BookBuild) -> list[str]:
     return pages
 
 
-def test_every_page_loads_typesets_its_math_and_shows_its_images(
-    built_book: BookBuild, server: str, browser: object
-) -> None:
-    pages = _pages(built_book)
-    assert "book/intro.html" in pages and any(re.match(r"book/\d", p) for p in pages)
-    problems: list[str] = []
-    typeset_total = 0
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    chapter = next((p for p in pages if re.match(r"book/\d", p)), None) or next(
-        p for p in pages if p.startswith("book/")
+def _chapters(built_book: BookBuild) -> list[str]:
+    return [p for p in _pages(built_book) if re.match(r"book/\d", p)]
+
+
+def _typeset(page: object) -> None:
+    page.evaluate(  # type: ignore[attr-defined]
+        "() => window.MathJax && MathJax.startup && MathJax.startup.promise"
     )
-    context = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+
+
+@dataclass
+class _Visit:
+    """What one page showed: its problems, how wide it was, what it fetched (chapters)."""
+
+    problems: list[str] = field(default_factory=list)
+    typeset: int = 0
+    wide: str = ""
+    fetched: list[str] = field(default_factory=list)
+    total_bytes: int = 0
+    largest: list[object] = field(default_factory=list)
+
+
+def _too_wide(page: object, path: str, width: int) -> str:
+    scroll, viewport = page.evaluate(  # type: ignore[attr-defined]
+        "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    if scroll <= viewport:
+        return ""
+    culprits = "; ".join(page.evaluate(_WIDE_ELEMENTS))  # type: ignore[attr-defined]
+    return f"{path} at {width} px is {scroll} px wide ({culprits})"
+
+
+@pytest.fixture(scope="module")
+def laptop(built_book: BookBuild, server: str, browser: object) -> dict[str, _Visit]:
+    """Every page once, at 1280 px, in a page of its own: errors, math, images, width, and
+    for a chapter every byte it fetches (one walk serves four tests)."""
+    pages = _pages(built_book)
+    chapters = set(_chapters(built_book))
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    shot = {"book/intro.html": "landing.png", min(chapters, default=""): "chapter.png"}
+    context = browser.new_context(viewport={"width": WIDTHS[1], "height": 900})  # type: ignore[attr-defined]
+    visits: dict[str, _Visit] = {}
+    page = context.new_page()
+    # One page, navigated from one chapter to the next; the handlers report to the visit of
+    # the moment (a navigation starts a new document, with its own performance entries).
+    now: list[_Visit] = []
+
+    def note(problem: str) -> None:
+        now[-1].problems.append(problem)
+
+    page.on("console", lambda m: note(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda exc: note(str(exc)))
+    page.on("requestfailed", lambda r: note(f"failed request {r.url}"))
+    page.on("response", lambda r: note(f"HTTP {r.status} {r.url}") if r.status >= 400 else None)
+    page.on("request", lambda r: now[-1].fetched.append(r.url))
     for path in pages:
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("console", lambda m, e=errors: e.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda exc, e=errors: e.append(str(exc)))
-        page.on("requestfailed", lambda r, e=errors: e.append(f"failed request {r.url}"))
-        page.on(
-            "response",
-            lambda r, e=errors: e.append(f"HTTP {r.status} {r.url}") if r.status >= 400 else None,
-        )
+        visit = visits[path] = _Visit()
+        now.append(visit)
+        errors = visit.problems
         page.goto(f"{server}/{path}", wait_until="load")
         expected_math = len(MATH_NODE.findall((built_book.html / path).read_text()))
         if expected_math:
@@ -144,26 +182,65 @@ def test_every_page_loads_typesets_its_math_and_shows_its_images(
                 timeout=30_000,
             )
             page.evaluate("() => MathJax.startup.promise")
-        typeset = page.locator("mjx-container").count()
-        typeset_total += typeset
-        if typeset < expected_math:
-            problems.append(f"{path}: {typeset} formulas typeset of {expected_math}")
+        visit.typeset = page.locator("mjx-container").count()
+        if visit.typeset < expected_math:
+            errors.append(f"{visit.typeset} formulas typeset of {expected_math}")
         if page.locator("mjx-merror").count():
-            problems.append(f"{path}: MathJax reports an error in a formula")
+            errors.append("MathJax reports an error in a formula")
+        visit.wide = _too_wide(page, path, WIDTHS[1])
+        if path in chapters:
+            # images below the fold load lazily: ask for all of them now, as a reader
+            # scrolling to the end would
+            page.evaluate(
+                "() => document.querySelectorAll('img[loading=lazy]')"
+                ".forEach(i => { i.loading = 'eager'; })"
+            )
+            page.wait_for_load_state("networkidle")
+            visit.total_bytes, visit.largest = page.evaluate(
+                """() => {
+                  const all = performance.getEntriesByType("navigation")
+                    .concat(performance.getEntriesByType("resource"));
+                  const sizes = all.map(e => [e.name.split("?")[0].split("/").slice(-2).join("/"),
+                                              e.decodedBodySize || 0]);
+                  sizes.sort((a, b) => b[1] - a[1]);
+                  return [sizes.reduce((s, e) => s + e[1], 0), sizes.slice(0, 4)];
+                }"""
+            )
         broken = page.evaluate(
             "() => Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0))"
             ".map(i => i.src)"
         )
-        problems += [f"{path}: image did not load: {src}" for src in broken]
-        problems += [f"{path}: {error}" for error in errors]
-        if path in ("book/intro.html", chapter):
-            name = "landing.png" if path == "book/intro.html" else "chapter.png"
-            page.screenshot(path=str(SCREENSHOTS / name), full_page=False)
-        page.close()
+        errors += [f"image did not load: {src}" for src in broken]
+        if path in shot:
+            page.evaluate("() => window.scrollTo(0, 0)")
+            page.screenshot(path=str(SCREENSHOTS / shot[path]), full_page=False)
     context.close()
+    return visits
+
+
+@pytest.fixture(scope="module")
+def phone(built_book: BookBuild, server: str, browser: object) -> dict[str, str]:
+    """Every page at 390 px: how far it scrolls sideways ("" where it does not)."""
+    context = browser.new_context(viewport={"width": WIDTHS[0], "height": 900})  # type: ignore[attr-defined]
+    page = context.new_page()
+    widths = {}
+    for path in _pages(built_book):
+        page.goto(f"{server}/{path}", wait_until="load")
+        _typeset(page)
+        widths[path] = _too_wide(page, path, WIDTHS[0])
+    context.close()
+    return widths
+
+
+def test_every_page_loads_typesets_its_math_and_shows_its_images(
+    laptop: dict[str, _Visit],
+) -> None:
+    assert "book/intro.html" in laptop and any(re.match(r"book/\d", p) for p in laptop)
+    problems = [f"{path}: {problem}" for path, v in laptop.items() for problem in v.problems]
     assert not problems, "\n".join(problems)
+    typeset_total = sum(v.typeset for v in laptop.values())
     assert typeset_total > 0
-    print(f"{len(pages)} pages, {typeset_total} formulas typeset")
+    print(f"{len(laptop)} pages, {typeset_total} formulas typeset")
 
 
 def test_the_root_redirects_to_the_landing_page(server: str, browser: object) -> None:
@@ -182,75 +259,33 @@ def test_search_finds_a_word_of_the_course(server: str, browser: object) -> None
     page.close()
 
 
-def _typeset(page: object) -> None:
-    page.evaluate(  # type: ignore[attr-defined]
-        "() => window.MathJax && MathJax.startup && MathJax.startup.promise"
-    )
-
-
-def _chapters(built_book: BookBuild) -> list[str]:
-    return [p for p in _pages(built_book) if re.match(r"book/\d", p)]
-
-
 def test_no_page_scrolls_sideways_on_a_phone_or_a_laptop(
-    built_book: BookBuild, server: str, browser: object
+    laptop: dict[str, _Visit], phone: dict[str, str]
 ) -> None:
-    pages = _pages(built_book)
-    assert any(p.startswith("book/api/") for p in pages), "the API pages were not built"
-    wide: list[str] = []
-    for width in WIDTHS:
-        context = browser.new_context(viewport={"width": width, "height": 900})  # type: ignore[attr-defined]
-        page = context.new_page()
-        for path in pages:
-            page.goto(f"{server}/{path}", wait_until="load")
-            _typeset(page)
-            scroll, viewport = page.evaluate(
-                "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
-            )
-            if scroll > viewport:
-                culprits = "; ".join(page.evaluate(_WIDE_ELEMENTS))
-                wide.append(f"{path} at {width} px is {scroll} px wide ({culprits})")
-        context.close()
+    assert any(p.startswith("book/api/") for p in phone), "the API pages were not built"
+    assert set(phone) == set(laptop)
+    wide = [w for w in phone.values() if w] + [v.wide for v in laptop.values() if v.wide]
     assert not wide, "pages that scroll sideways:\n" + "\n".join(wide)
 
 
 def test_a_chapter_page_fetches_at_most_3_mb(
-    built_book: BookBuild, server: str, browser: object
+    built_book: BookBuild, laptop: dict[str, _Visit]
 ) -> None:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    chapters = _chapters(built_book)
+    assert chapters, "no chapter was measured"
     heavy: list[str] = []
-    sizes: dict[str, int] = {}
-    for path in _chapters(built_book):
-        page = context.new_page()
-        fetched: list[str] = []
-        page.on("request", lambda r, f=fetched: f.append(r.url))
-        page.goto(f"{server}/{path}", wait_until="load")
-        _typeset(page)
-        # images below the fold load lazily: scroll through the page so that all of them come
-        page.evaluate(
-            "async () => { for (let y = 0; y < document.body.scrollHeight; y += 600) {"
-            " window.scrollTo(0, y); await new Promise(r => setTimeout(r, 20)); } }"
+    for path in chapters:
+        visit = laptop[path]
+        assert visit.total_bytes > 0, path
+        assert not [u for u in visit.fetched if "fontawesome.js" in u], (
+            f"{path} loads fontawesome.js"
         )
-        page.wait_for_load_state("networkidle")
-        total, largest = page.evaluate(
-            """() => {
-              const all = performance.getEntriesByType("navigation")
-                .concat(performance.getEntriesByType("resource"));
-              const sizes = all.map(e => [e.name.split("?")[0].split("/").slice(-2).join("/"),
-                                          e.decodedBodySize || 0]);
-              sizes.sort((a, b) => b[1] - a[1]);
-              return [sizes.reduce((s, e) => s + e[1], 0), sizes.slice(0, 4)];
-            }"""
+        assert not [u for u in visit.fetched if u.endswith("searchindex.js")], (
+            f"{path} loads the index"
         )
-        sizes[path] = total
-        assert not [u for u in fetched if "fontawesome.js" in u], f"{path} loads fontawesome.js"
-        assert not [u for u in fetched if u.endswith("searchindex.js")], f"{path} loads the index"
-        if total > MAX_CHAPTER_BYTES:
-            heavy.append(f"{path}: {total / 1e6:.2f} MB; largest: {largest}")
-        page.close()
-    context.close()
-    assert sizes, "no chapter was measured"
-    print({path: f"{size / 1e6:.2f} MB" for path, size in sizes.items()})
+        if visit.total_bytes > MAX_CHAPTER_BYTES:
+            heavy.append(f"{path}: {visit.total_bytes / 1e6:.2f} MB; largest: {visit.largest}")
+    print({path: f"{laptop[path].total_bytes / 1e6:.2f} MB" for path in chapters})
     assert not heavy, "\n".join(heavy)
 
 

@@ -13,6 +13,7 @@ folder, and this one only loads them:
   scipy, sympy and matplotlib names in signatures become links or plain text.
 * :mod:`xent_layout`: phones, print, the dark-mode switch and the icons (without the
   theme's 1.4 MB fontawesome.js).
+* :mod:`xent_doctrees`: API pages' doctrees without a copy of the build environment.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ EXTENSIONS = (
     "xent_citations",
     "xent_references",
     "xent_layout",
+    "xent_doctrees",
 )
 
 
