@@ -186,12 +186,52 @@ def _inputs(
     )
 
 
+def _gemm(*arrays: np.ndarray) -> Any:
+    """SciPy's BLAS ``gemm`` for these arrays (one float dtype, C-contiguous), else None.
+
+    All three products of a block go through one BLAS library. numpy and SciPy each bring an
+    OpenBLAS with its own threads, which spin for a while after a call: alternating between
+    the two put four busy threads on two cores, and each product ran 1.5x slower than alone.
+    """
+    try:
+        from scipy.linalg import blas
+    except ImportError:  # pragma: no cover - SciPy is in requirements.txt
+        return None
+    dtype = arrays[0].dtype
+    if not all(a.dtype == dtype and a.flags.c_contiguous for a in arrays):
+        return None
+    return {np.dtype(np.float32): blas.sgemm, np.dtype(np.float64): blas.dgemm}.get(dtype)
+
+
+def _into(result: np.ndarray, out: np.ndarray) -> None:
+    """``gemm`` wrote into ``out`` as asked, or (never seen) handed back a copy: put it there."""
+    if not np.shares_memory(result, out):  # pragma: no cover
+        out[...] = result
+
+
 def _block_logits(inputs: _Inputs, rows: slice, out: np.ndarray) -> np.ndarray:
     """The logits of a block of rows across the whole vocabulary, written into ``out``."""
-    logits: np.ndarray = np.matmul(inputs.hidden[rows], inputs.classifier.T, out=out)
+    hidden, classifier = inputs.hidden[rows], inputs.classifier
+    gemm = _gemm(hidden, classifier, out)
+    if gemm is None:
+        np.matmul(hidden, classifier.T, out=out)
+    else:
+        # In Fortran's view of the same memory: out^T (V, R) = W (V, D) @ H^T (D, R).
+        _into(gemm(1.0, classifier.T, hidden.T, trans_a=1, beta=0.0, c=out.T, overwrite_c=1).T, out)
     if inputs.bias is not None:
-        logits += inputs.bias
-    return logits
+        out += inputs.bias
+    return out
+
+
+def _hidden_gradient(grad: np.ndarray, classifier: np.ndarray, out: np.ndarray) -> None:
+    """``out = grad @ classifier``, ``out`` a block of rows of ``d_hidden``."""
+    gemm = _gemm(grad, classifier, out)
+    if gemm is None:
+        # As (W^T G^T)^T: OpenBLAS multiplies a few long rows by W five times slower.
+        out[...] = (classifier.T @ grad.T).T
+        return
+    # out^T (D, R) = W^T (D, V) @ G^T (V, R).
+    _into(gemm(1.0, classifier.T, grad.T, beta=0.0, c=out.T, overwrite_c=1).T, out)
 
 
 def _add_product(
@@ -202,20 +242,10 @@ def _add_product(
     With SciPy, one BLAS ``gemm`` with ``beta = 1`` adds the product straight into ``total``:
     no temporary, and 25 % less processor time than the slices (measured at 131 rows).
     """
-    try:
-        from scipy.linalg import blas
-    except ImportError:  # pragma: no cover - SciPy is in requirements.txt
-        blas = None
-    gemm = None
-    if blas is not None and total.dtype == grad.dtype == hidden.dtype:
-        gemm = {np.dtype(np.float32): blas.sgemm, np.dtype(np.float64): blas.dgemm}.get(total.dtype)
-    contiguous = total.flags.c_contiguous and grad.flags.c_contiguous and hidden.flags.c_contiguous
-    if gemm is not None and contiguous:
-        # Fortran's view of the same memory: total^T (D, V) += hidden^T (D, R) @ grad (R, V).
-        result = gemm(1.0, hidden.T, grad.T, beta=1.0, c=total.T, trans_b=1, overwrite_c=1)
-        if np.shares_memory(result, total):
-            return
-        total[...] = result.T  # pragma: no cover - gemm copied c after all
+    gemm = _gemm(total, grad, hidden)
+    if gemm is not None:
+        # total^T (D, V) += hidden^T (D, R) @ grad (R, V).
+        _into(gemm(1.0, hidden.T, grad.T, beta=1.0, c=total.T, trans_b=1, overwrite_c=1).T, total)
         return
     for classes in _blocks(total.shape[0], classes_per_slice):
         total[classes] += grad[:, classes].T @ hidden
@@ -263,10 +293,10 @@ def _linear_cross_entropy(
     logits = np.empty((rows_per_block, vocab), dtype=work)
     loss = np.empty(num_rows, dtype=work)
     if need_grad:
-        # Each gradient is written by its first block and accumulated by the others, so no pass
-        # zero-fills them first (with no rows at all, every gradient is zero).
+        # d_hidden is written a block of rows at a time; d_classifier and d_bias add up
+        # every block's share (with no rows at all, they stay zero).
         d_hidden = np.empty_like(inputs.hidden)
-        d_classifier = np.zeros_like(inputs.classifier) if num_rows == 0 else None
+        d_classifier = np.zeros_like(inputs.classifier)
         d_bias = None if inputs.bias is None else np.zeros_like(inputs.bias)
         # Without SciPy, d_classifier += G^T H a slice of classes at a time: the product's
         # temporary stays near 16 MiB instead of the size of the classifier.
@@ -284,12 +314,8 @@ def _linear_cross_entropy(
             loss[rows] = row_loss
             if grad is None:
                 continue
-            # As (W^T G^T)^T: OpenBLAS multiplies a few long rows by W five times slower.
-            d_hidden[rows] = (inputs.classifier.T @ grad.T).T
-            if d_classifier is None:
-                d_classifier = np.matmul(grad.T, inputs.hidden[rows])
-            else:
-                _add_product(d_classifier, grad, inputs.hidden[rows], classes_per_slice)
+            _hidden_gradient(grad, inputs.classifier, d_hidden[rows])
+            _add_product(d_classifier, grad, inputs.hidden[rows], classes_per_slice)
             if d_bias is not None:
                 d_bias += grad.sum(axis=0)
 
@@ -303,7 +329,6 @@ def _linear_cross_entropy(
     out_loss = _validate.cast(reduced, inputs.dtype)
     if not need_grad:
         return out_loss, None
-    assert d_classifier is not None
     grads = (
         _validate.cast(d_hidden, inputs.dtype),
         _validate.cast(d_classifier, inputs.dtype),
