@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import xent
+from xent import large_vocab
 from xent.large_vocab import LogSumExpState, merge_logsumexp
 
 N, V, D = 13, 29, 5
@@ -252,6 +253,26 @@ def test_temporaries_beyond_the_gradients_are_one_block_and_a_slice() -> None:
     block = chunk_size * chunk_size * 4
     class_slice = min(16 << 20, weight.nbytes)  # G[:, slice].T @ H, added to d_classifier
     assert peak - outputs <= block + class_slice + (1 << 20), (peak - outputs) / 2**20
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_default_block_has_the_same_bytes_in_every_dtype(
+    monkeypatch: pytest.MonkeyPatch, dtype: type
+) -> None:
+    monkeypatch.setattr(large_vocab, "BLOCK_BYTES", 4 << 20)
+    rng = np.random.default_rng(13)
+    hidden = rng.normal(size=(1024, 64)).astype(dtype)
+    weight = rng.normal(size=(20000, 64)).astype(dtype)
+    target = rng.integers(0, 20000, size=1024)
+    xent.linear_cross_entropy_with_grad(hidden[:2], weight, target[:2])  # imports, threads
+    tracemalloc.start()
+    loss, _ = xent.linear_cross_entropy_with_grad(hidden, weight, target)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    beyond = peak - hidden.nbytes - weight.nbytes
+    assert (4 << 20) - 20000 * 8 <= beyond <= (4 << 20) + (1 << 20), beyond / 2**20
+    naive = xent.softmax_cross_entropy(hidden @ weight.T, target)
+    np.testing.assert_allclose(loss, naive, rtol=1e-5)
 
 
 def test_chunked_logsumexp_upcasts_float16_a_chunk_at_a_time() -> None:
