@@ -116,6 +116,11 @@ def distillation_loss(
     ``alpha * distillation_loss(z, v, temperature=T) + (1 - alpha) * softmax_cross_entropy(z,
     y)``.
 
+    The KL of two nearly equal predictions is a small difference of larger terms: its error can
+    reach the dtype's machine epsilon in absolute terms (``1e-7`` in float32), so a loss below
+    ``1e-5`` computed from float32 logits may have few correct digits. Pass float64 logits where
+    such small losses matter.
+
     {args}
     Returns:
         The loss in nats: a 0-d array, or shape ``student_logits.shape`` without ``axis`` for
