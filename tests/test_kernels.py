@@ -16,7 +16,7 @@ import pytest
 
 import xent
 from xent import _rows
-from xent.losses import _index_target_terms, _reduce
+from xent.losses import _index_target_terms, _reduce, _soft_target_terms
 from xent.softmax import _normalizer
 
 
@@ -389,3 +389,27 @@ def test_float16_entry_point_makes_no_float32_copy_of_the_logits(monkeypatch, ne
     np.testing.assert_allclose(loss, want_loss.astype(np.float16), rtol=1e-3)
     if grad is not None:
         np.testing.assert_array_equal(grad, want_grad.astype(np.float16))
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_probability_targets_in_chunks_and_threads_equal_the_whole_array(
+    small_chunks, dtype, reduction
+):
+    rng, z, _ = random_case(17)
+    z[3, 2], z[5, :], z[8, 1] = np.nan, -np.inf, np.inf
+    z = z.astype(dtype)
+    p = rng.random(z.shape)
+    p /= p.sum(axis=1, keepdims=True)
+    w = rng.random(z.shape[1])
+    loss, grad = xent.softmax_cross_entropy_with_grad(
+        z, p, weight=w, label_smoothing=0.1, reduction=reduction
+    )
+    work = np.float32 if dtype == np.float16 else dtype
+    with np.errstate(all="ignore"):
+        whole, whole_grad, count = _soft_target_terms(
+            _normalizer(z.astype(work)), p.astype(work), w.astype(work), 0.1, True
+        )
+        want, want_grad = _reduce(whole, whole_grad, reduction, count)
+    np.testing.assert_array_equal(loss, np.asarray(want).astype(dtype))
+    np.testing.assert_array_equal(grad, want_grad.astype(dtype))

@@ -222,12 +222,7 @@ def index_cross_entropy(
         grad = np.empty(z.shape, dtype=out_dtype) if out is None else out
         assert grad.shape == z.shape and grad.dtype == out_dtype
         assert class_weight is None or not np.shares_memory(grad, z)
-    rows_per_chunk = max(1, CHUNK_ELEMENTS // max(num_classes, 1))
-    chunks = [
-        slice(start, min(start + rows_per_chunk, num_rows))
-        for start in range(0, num_rows, rows_per_chunk)
-    ]
-    workers = 1 if z.size < PARALLEL_ELEMENTS else min(get_num_threads(), len(chunks))
+    rows_per_chunk = _rows_per_chunk(num_classes)
     compiled = None
     if work == np.float32 and z.size >= COMPILED_ELEMENTS:
         compiled = _compiled_kernel()
@@ -299,15 +294,33 @@ def index_cross_entropy(
                 if bad.any():
                     _redo_plainly(z_rows, rows, bad, terms, out_rows, loss, fallback)
 
+    in_chunks(num_rows, num_classes, run)
+    return loss, grad
+
+
+def _rows_per_chunk(num_classes: int) -> int:
+    return max(1, CHUNK_ELEMENTS // max(num_classes, 1))
+
+
+def in_chunks(num_rows: int, num_classes: int, run: Callable[[list[slice]], None]) -> None:
+    """Call ``run(part)`` on the chunks of rows of an ``(num_rows, num_classes)`` array.
+
+    A chunk is a few rows, about ``CHUNK_ELEMENTS`` entries, so that every pass over it stays
+    in cache. Large arrays are shared between threads, each a contiguous run of chunks;
+    ``run`` may work on its rows only.
+    """
+    size = _rows_per_chunk(num_classes)
+    chunks = [slice(start, min(start + size, num_rows)) for start in range(0, num_rows, size)]
+    elements = num_rows * num_classes
+    workers = 1 if elements < PARALLEL_ELEMENTS else min(get_num_threads(), len(chunks))
     if workers == 1:
         run(chunks)
-    else:
-        # Contiguous runs of chunks per thread: each thread streams through its own rows.
-        bounds = np.linspace(0, len(chunks), workers + 1).astype(int)
-        parts = [chunks[lo:hi] for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
-        for future in [_executor(workers).submit(run, part) for part in parts]:
-            future.result()
-    return loss, grad
+        return
+    # Contiguous runs of chunks per thread: each thread streams through its own rows.
+    bounds = np.linspace(0, len(chunks), workers + 1).astype(int)
+    parts = [chunks[lo:hi] for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
+    for future in [_executor(workers).submit(run, part) for part in parts]:
+        future.result()
 
 
 def _fused_rows(
