@@ -18,7 +18,8 @@ Two implementations of those per-chunk formulas: ``_fused_rows`` in numpy (every
 the reference), and ``xent._rows_numba.fused_rows``, compiled, for large float32 inputs when
 numba is installed: it reads each row once and never leaves it before its gradient is written.
 The thread pool is dropped in a child made by ``fork`` (its threads do not exist there) and
-started again on demand.
+started again on demand. :func:`in_chunks`, the splitting into chunks and threads, also runs the
+plain formulas for probability targets (``losses._soft_target_rows``).
 """
 
 from __future__ import annotations
