@@ -20,7 +20,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from _fresh_venv import REPO_ROOT, clean_env, fresh_venv
+from _fresh_venv import REPO_ROOT, UNCLEAN, clean_env, fresh_venv
 
 BOOK_DIR = REPO_ROOT / "book"
 #: Chapters still being written in parallel, which do not follow these rules yet: expected to
@@ -79,7 +79,8 @@ def test_chapter_runs_in_a_fresh_venv_with_the_wheel(
     )
     for key, value in clean_env().items():
         monkeypatch.setenv(key, value)
-    monkeypatch.delenv("PYTHONPATH", raising=False)
+    for key in UNCLEAN:
+        monkeypatch.delenv(key, raising=False)
 
     notebook = nbformat.read(work / chapter.name, as_version=4)
     notebook.cells.append(
