@@ -8,7 +8,7 @@ development toolchain (myst-nb, jupyter-book, an editable install) can be what m
 chapter work. The chapters' stored outputs are checked by nbval elsewhere; here they only
 have to run without an error, with the installed ``xent``, and with the install cell silent.
 
-Measured on the idle two-core machine: about 100 s for the thirteen chapters, of which 20 s
+Measured on the idle two-core machine: about 90 s for the thirteen chapters, of which 20 s
 build the environment (once per session); 5-7 s per chapter, the first one 10 s, as its kernel
 compiles the modules the later ones find cached.
 """
