@@ -108,7 +108,7 @@ def test_otter_export_has_a_question_per_exercise(chapter: str, path: Path) -> N
 
 
 def _fill(
-    notebook: dict[str, Any], solutions: dict[str, str], which: set[str], find: Any
+    notebook: dict[str, Any], answers: dict[str, str], which: set[str], find: Any
 ) -> dict[str, Any]:
     """``notebook`` with the answer cell of every exercise in ``which`` replaced by its
     solution; ``find(cell, exercise)`` says whether a cell is that exercise's answer cell."""
@@ -117,7 +117,7 @@ def _fill(
             continue
         for cell in notebook["cells"]:
             if cell["cell_type"] == "code" and find(cell, exercise):
-                cell["source"] = solutions[exercise.id]
+                cell["source"] = answers[exercise.id]
                 break
         else:
             raise AssertionError(f"no answer cell for {exercise.id}")

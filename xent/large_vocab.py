@@ -292,8 +292,9 @@ def _linear_cross_entropy(
         )
         return loss, grad if need_grad else None
 
-    # A block is a few rows across the whole vocabulary, about chunk_size**2 logits: computed
-    # once, turned into the gradient in place, and folded into the three gradients.
+    # A block is a few rows across the whole vocabulary (BLOCK_BYTES of logits, or about
+    # chunk_size**2 of them): computed once, turned into the gradient in place, and folded
+    # into the three gradients.
     if chunk_size is None:
         per_block = BLOCK_BYTES // work.itemsize
     else:
@@ -381,7 +382,7 @@ def linear_cross_entropy(
 
     Equal to ``softmax_cross_entropy(hidden @ classifier.T + bias, target)`` (class-index targets,
     no class weights), computed a block of rows at a time, so the memory it needs beyond its
-    inputs is one block of about ``chunk_size**2`` logits instead of the ``(N, V)`` logits.
+    inputs is one block of logits (at most 120 MiB by default) instead of the ``(N, V)`` logits.
     Blocks are computed in float32 for float16 inputs.
 
     {args}

@@ -219,7 +219,7 @@ def _soft_target_rows(
     num_classes = z.shape[-1]
     work = _validate.working_dtype(z.dtype)
     z2 = z.reshape(-1, num_classes)
-    p2 = np.broadcast_to(probs, z.shape).reshape(-1, num_classes)
+    p2 = probs.reshape(-1, num_classes)  # the shape of z, checked by _target
     num_rows = z2.shape[0]
     loss = np.empty(num_rows, dtype=work)
     grad = np.empty(z2.shape, dtype=dtype) if need_grad else None
