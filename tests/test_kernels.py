@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 import tracemalloc
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -413,3 +414,27 @@ def test_probability_targets_in_chunks_and_threads_equal_the_whole_array(
         want, want_grad = _reduce(whole, whole_grad, reduction, count)
     np.testing.assert_array_equal(loss, np.asarray(want).astype(dtype))
     np.testing.assert_array_equal(grad, want_grad.astype(dtype))
+
+
+def test_the_memory_of_a_threaded_call_does_not_depend_on_timing(monkeypatch, threads):
+    """Each thread's chunk buffer exists before any thread starts: the same peak every time."""
+    monkeypatch.setattr(_rows, "PARALLEL_ELEMENTS", 1)
+    threads(2)
+    # The unlucky timing, made certain: the second thread starts after the first has finished.
+    one_at_a_time = ThreadPoolExecutor(max_workers=1)
+    monkeypatch.setattr(_rows, "_executor", lambda workers: one_at_a_time)
+    rng = np.random.default_rng(18)
+    z = rng.normal(size=(512, 4096))  # float64: the numpy kernel, a scratch buffer per thread
+    target = rng.integers(0, 4096, 512)
+    xent.softmax_cross_entropy(z, target)
+    chunk_bytes = _rows._rows_per_chunk(4096) * 4096 * 8
+    peaks = []
+    for _ in range(12):
+        tracemalloc.start()
+        xent.softmax_cross_entropy(z, target)
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+    # Both threads' buffers, every time; what varies is a few small per-chunk arrays.
+    assert min(peaks) >= 2 * chunk_bytes, peaks
+    assert max(peaks) - min(peaks) < chunk_bytes // 8, peaks
+    one_at_a_time.shutdown()

@@ -240,11 +240,16 @@ def index_cross_entropy(
             bool(np.any(terms.b)),
         )
 
-    def run(part: list[slice]) -> None:
+    def buffers() -> tuple[np.ndarray | None, np.ndarray | None]:
+        """A thread's chunk-sized buffers: for a float16 upcast, and for work not done in place."""
         upcast = None if z.dtype == work else np.empty((rows_per_chunk, num_classes), work)
         scratch = None
         if (grad is None and compiled is None) or (grad is not None and grad.dtype != work):
             scratch = np.empty((rows_per_chunk, num_classes), dtype=work)
+        return upcast, scratch
+
+    def run(part: list[slice], own: tuple[np.ndarray | None, np.ndarray | None]) -> None:
+        upcast, scratch = own
         with np.errstate(all="ignore"):
             for rows in part:
                 count = rows.stop - rows.start
@@ -295,7 +300,7 @@ def index_cross_entropy(
                 if bad.any():
                     _redo_plainly(z_rows, rows, bad, terms, out_rows, loss, fallback)
 
-    in_chunks(num_rows, num_classes, run)
+    in_chunks(num_rows, num_classes, run, buffers)
     return loss, grad
 
 
@@ -303,24 +308,32 @@ def _rows_per_chunk(num_classes: int) -> int:
     return max(1, CHUNK_ELEMENTS // max(num_classes, 1))
 
 
-def in_chunks(num_rows: int, num_classes: int, run: Callable[[list[slice]], None]) -> None:
-    """Call ``run(part)`` on the chunks of rows of an ``(num_rows, num_classes)`` array.
+def in_chunks(
+    num_rows: int,
+    num_classes: int,
+    run: Callable[[list[slice], Any], None],
+    buffers: Callable[[], Any] = lambda: None,
+) -> None:
+    """Call ``run(part, buffers())`` on the chunks of rows of an ``(num_rows, num_classes)`` array.
 
     A chunk is a few rows, about ``CHUNK_ELEMENTS`` entries, so that every pass over it stays
     in cache. Large arrays are shared between threads, each a contiguous run of chunks;
-    ``run`` may work on its rows only.
+    ``run`` may work on its rows only. Every thread's ``buffers()`` are made before any thread
+    starts, so the memory a call takes does not depend on how its threads happen to overlap.
     """
     size = _rows_per_chunk(num_classes)
     chunks = [slice(start, min(start + size, num_rows)) for start in range(0, num_rows, size)]
     elements = num_rows * num_classes
     workers = 1 if elements < PARALLEL_ELEMENTS else min(get_num_threads(), len(chunks))
     if workers == 1:
-        run(chunks)
+        run(chunks, buffers())
         return
     # Contiguous runs of chunks per thread: each thread streams through its own rows.
     bounds = np.linspace(0, len(chunks), workers + 1).astype(int)
     parts = [chunks[lo:hi] for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
-    for future in [_executor(workers).submit(run, part) for part in parts]:
+    owned = [buffers() for _ in parts]
+    pool = _executor(workers)
+    for future in [pool.submit(run, part, own) for part, own in zip(parts, owned, strict=True)]:
         future.result()
 
 

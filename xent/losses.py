@@ -225,7 +225,7 @@ def _soft_target_rows(
     grad = np.empty(z2.shape, dtype=dtype) if need_grad else None
     denominator = num_rows if reduction == "mean" and num_rows else 1
 
-    def run(part: list[slice]) -> None:
+    def run(part: list[slice], _: None) -> None:
         # -log q_c = log1p(r) - (z_c - m): exact at the top class, where log1p(r) ~ r is tiny.
         with np.errstate(invalid="ignore", over="ignore"):
             for rows in part:
