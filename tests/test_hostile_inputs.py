@@ -541,11 +541,11 @@ def maybe_distributions(draw: st.DrawFn) -> np.ndarray:
     array = draw(hostile_arrays())
     if draw(st.booleans()) and array.ndim and array.shape[-1] and np.all(np.isfinite(array)):
         wide = np.abs(array.astype(np.float64))
-        wide = np.where(np.sum(wide, axis=-1, keepdims=True) > 0, wide, 1.0)
-        with np.errstate(over="ignore", invalid="ignore"):
-            normalised = wide / np.sum(wide, axis=-1, keepdims=True)
-        if np.all(np.isfinite(normalised)):
-            return normalised.astype(array.dtype)
+        # Scale each row by its largest entry first, so the sum cannot overflow (two entries
+        # of 9e307 sum to inf); a row of zeros becomes uniform.
+        peak = np.max(wide, axis=-1, keepdims=True)
+        wide = np.where(peak > 0, wide / np.where(peak > 0, peak, 1.0), 1.0)
+        return (wide / np.sum(wide, axis=-1, keepdims=True)).astype(array.dtype)
     return array
 
 
