@@ -6,6 +6,8 @@ import copy
 import json
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +94,36 @@ def test_calling_the_xent_function_an_exercise_asks_for_is_flagged() -> None:
         result = run_check(exercise.id, cheat)
         assert result.flagged and result.score == 0, exercise.id
 
+
+
+def test_a_check_imports_no_forbidden_module_and_still_sees_one_imported_by_the_function() -> None:
+    # In a fresh process: here SciPy's statistics and SymPy are long imported by other tests.
+    script = """
+import sys
+import numpy as np
+from xent.coursework.check import run_check
+
+def honest(p, base=None):
+    p = np.asarray(p, dtype=float)
+    nats = -np.sum(np.where(p > 0, p * np.log(np.where(p > 0, p, 1.0)), 0.0), axis=-1)
+    return nats if base is None else nats / np.log(base)
+
+assert run_check("1.5", honest).all_passed
+assert "scipy.stats" not in sys.modules, "the check imported scipy.stats"
+
+def imports_it_inside(p, base=None):
+    import scipy.stats
+    return scipy.stats.entropy(p, base=base, axis=-1)
+
+result = run_check("1.5", imports_it_inside)
+# SciPy's statistics share one wrapper: the call is named by every function it may be.
+assert "scipy.stats.entropy;" in result.flagged and result.score == 0, result.flagged
+print("ok")
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
 
 def test_unknown_exercise_and_non_function_are_clear_errors() -> None:
     with pytest.raises(ValueError, match="no coding exercise"):

@@ -147,3 +147,42 @@ def test_importing_xent_emits_no_warning() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_the_course_glue_writes_what_myst_nb_glue_writes() -> None:
+    # The website reads glued values from the stored outputs: ours must be myst-nb's, byte
+    # for byte, shown or not, for numbers, strings and figures. In a fresh process, so that
+    # the IPython shell it needs lives and dies there.
+    script = """
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+from IPython.core.interactiveshell import InteractiveShell
+from IPython.utils.capture import capture_output
+from myst_nb import glue as theirs
+from xent.plotting import glue as ours
+
+InteractiveShell.instance()
+fig, ax = plt.subplots()
+ax.plot([0, 1], [1, 0])
+values = [("f", 0.125), ("i", 3), ("s", "text"), ("n", np.float64(2.5)), ("fig", fig)]
+
+def outputs(glue):
+    found = []
+    for display in (True, False):
+        for name, value in values:
+            with capture_output() as captured:
+                glue(name, value, display=display)
+            found += [(output.data, output.metadata) for output in captured.outputs]
+    return found
+
+mine, reference = outputs(ours), outputs(theirs)
+assert len(reference) == 2 * len(values), reference
+assert mine == reference, (mine, reference)
+print("same")
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "same", done.stderr[-3000:]

@@ -11,6 +11,8 @@ and then plots as usual. The colour cycle is the Okabe-Ito palette, which stays
 distinguishable under the common colour-vision deficiencies, and each colour comes with its
 own line style so that curves also stay distinct in greyscale print.
 
+The chapters also hand the numbers they compute to the website's text with :func:`glue`.
+
 matplotlib is imported inside the functions only: ``import xent`` never needs it.
 
 References:
@@ -27,7 +29,17 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["COLORS", "CYCLE", "LINESTYLES", "MARKERS", "STYLE", "new_figure", "use_style"]
+__all__ = [
+    "COLORS",
+    "CYCLE",
+    "GLUE_PREFIX",
+    "LINESTYLES",
+    "MARKERS",
+    "STYLE",
+    "glue",
+    "new_figure",
+    "use_style",
+]
 
 #: The Okabe-Ito palette, by name.
 COLORS: Mapping[str, str] = MappingProxyType(
@@ -176,6 +188,54 @@ def _retina_inline_figures() -> None:
         return data, {"width": metadata["width"]}
 
     shell.display_formatter.formatters["image/png"].for_type(Figure, png_2x)
+
+
+#: The prefix myst-nb puts on the MIME types of a value glued without being shown.
+GLUE_PREFIX = "application/papermill.record/"
+
+
+def glue(name: str, variable: Any, display: bool = True) -> None:
+    """Hand ``variable`` to the website's text under ``name``; show it too when ``display``.
+
+    On the website, ``{glue}`name``` in a chapter's text prints the value as the notebook
+    computed it. This writes the output that myst-nb's own ``glue`` writes (the value's
+    display formats, under :data:`GLUE_PREFIX` when it is not shown, with its name in the
+    ``scrapbook`` metadata), without importing myst-nb: its ``glue`` loads Sphinx and
+    nbformat, 2 seconds of every chapter. Without myst-nb (Colab, Binder), there is no
+    website to feed: the value is only shown, when ``display`` asks for it.
+
+    Args:
+        name: the key the chapter's text uses.
+        variable: any object IPython can display (a number, a string, a figure).
+        display: show the value in the notebook as well.
+
+    Examples:
+        Outside IPython there is nothing to glue into; a shown value is printed:
+
+        >>> from xent.plotting import glue
+        >>> glue("answer", 42)
+        42
+        >>> glue("hidden", 42, display=False)
+    """
+    import importlib
+    import importlib.util
+
+    try:
+        ipython: Any = importlib.import_module("IPython")
+    except ImportError:  # plain Python: print what would be shown
+        if display:
+            print(variable)
+        return
+    show = importlib.import_module("IPython.display").display
+    if ipython.get_ipython() is None or importlib.util.find_spec("myst_nb") is None:
+        if display:
+            show(variable)
+        return
+    formatters: Any = importlib.import_module("IPython.core.formatters")
+    bundle, metadata = formatters.format_display_data(variable)
+    prefix = "" if display else GLUE_PREFIX
+    metadata["scrapbook"] = {"name": name, "mime_prefix": prefix}
+    show({prefix + kind: value for kind, value in bundle.items()}, raw=True, metadata=metadata)
 
 
 def new_figure(
