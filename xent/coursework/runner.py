@@ -150,6 +150,9 @@ def main() -> int:
             interrupt_on_timeout=True,
             error_on_timeout={"ename": "Timeout", "evalue": "cell timed out", "traceback": []},
             record_timing=False,
+            # Outputs are not kept (results travel in results.jsonl): after a cell's reply,
+            # wait 1 s, not 4, for the rest of its output.
+            iopub_timeout=1,
             # The sandbox ends every process anyway: no graceful shutdown to wait for.
             shutdown_kernel="immediate",
             # No history database: nothing reads it, and it writes on every cell.
@@ -219,7 +222,13 @@ def _run(client: Any, cell: Any, index: int, timeout: int) -> bool:
     if finished is not None:
         return finished
     # Timed out and interrupted: does the kernel answer now?
-    return _execute(client, nbformat.v4.new_code_cell("pass"), -3, 5) is True
+    # An interrupted kernel answers at once; one that ignores interrupts spins on a core
+    # until it is replaced, so the probe is short.
+    return _execute(client, nbformat.v4.new_code_cell("pass"), -3, _PROBE_SECONDS) is True
+
+
+#: How long a kernel gets to answer after an interrupt before it is restarted.
+_PROBE_SECONDS = 2
 
 
 def _kill_strays(client: Any) -> None:
