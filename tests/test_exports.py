@@ -180,7 +180,12 @@ def engines(
     source = work / "otter"
     exports.export_otter(source, root=ROOT, seed=SEED, only=[chapter])
     folder = source / name
-    _run([sys.executable, "-m", "otter", "assign", path.name, "dist", "--no-pdfs"], folder)
+    # Its own run of the solutions' tests is left out: the solutions go through `otter run`
+    # below, with the same autograder.
+    _run(
+        [sys.executable, "-m", "otter", "assign", path.name, "dist", "--no-pdfs", "--no-run-tests"],
+        folder,
+    )
     student = notebooks.load(folder / "dist" / "student" / path.name)
     result["otter_release"] = json.dumps(student)
     zips = sorted((folder / "dist" / "autograder").glob("*.zip"))

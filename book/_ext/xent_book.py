@@ -14,6 +14,7 @@ folder, and this one only loads them:
 * :mod:`xent_layout`: phones, print, the dark-mode switch and the icons (without the
   theme's 1.4 MB fontawesome.js).
 * :mod:`xent_doctrees`: API pages' doctrees without a copy of the build environment.
+* :mod:`xent_pdf`: LaTeX passes that write no PDF, and one conversion at the end.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ EXTENSIONS = (
     "xent_references",
     "xent_layout",
     "xent_doctrees",
+    "xent_pdf",
 )
 
 

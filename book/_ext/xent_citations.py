@@ -124,6 +124,13 @@ def _register_styles() -> None:
     )
     register_pybtex_plugin("pybtex.style.labels", "author_year", AuthorYearLabelStyle, force=True)
     register_pybtex_plugin("pybtex.style.formatting", "author_year", AuthorYearStyle, force=True)
+    # sphinxcontrib-bibtex asks pybtex for its plain-text backend at every citation, and
+    # pybtex looks it up among the entry points of every installed distribution unless it
+    # is registered at run time: 25 ms a citation, 3 to 5 s of each build.
+    from pybtex.plugin import find_plugin
+
+    plaintext = find_plugin("pybtex.backends", "plaintext")
+    register_pybtex_plugin("pybtex.backends", "plaintext", plaintext, force=True)
 
 
 # --------------------------------------------------------------------------- docstrings
