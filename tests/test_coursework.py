@@ -87,7 +87,7 @@ def test_calling_the_xent_function_an_exercise_asks_for_is_flagged() -> None:
 
         def cheat(*args: Any, _name: str = name, **kwargs: Any) -> Any:
             # A copied solution that calls the forbidden function somewhere on its way.
-            function: Any = families.resolve(_name)
+            function: Any = families.loaded(_name)
             function(np.array([0.5, 0.5]))
             return args[0] if args else None
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from xent.coursework import wire
+from xent.coursework import families, wire
 from xent.coursework.compare import label, same, show, tolerance
 from xent.coursework.registry import Case, Exercise, get
 
@@ -63,17 +63,6 @@ class CheckResult:
         return "\n".join(lines)
 
 
-def _loaded(name: str) -> object | None:
-    """The object a dotted name refers to, if its module is already imported; else None.
-
-    Nothing is imported here: importing SciPy's statistics or SymPy for the watch cost a
-    student 1.5 s on the first check of a session.
-    """
-    module_name, _, attribute = name.rpartition(".")
-    module = sys.modules.get(module_name)
-    return None if module is None else getattr(module, attribute, None)
-
-
 @contextlib.contextmanager
 def _watch(names: Sequence[str]) -> Iterator[list[str]]:
     """Record calls to the named functions while the student's code runs.
@@ -87,7 +76,7 @@ def _watch(names: Sequence[str]) -> Iterator[list[str]]:
     called: list[str] = []
     shared: dict[CodeType, list[str]] = {}
     for name in names:
-        code = getattr(_loaded(name), "__code__", None)
+        code = getattr(families.loaded(name), "__code__", None)
         if code is not None:  # C functions (numpy or SciPy ufuncs) have no code to watch
             shared.setdefault(code, []).append(name)
     if not shared:

@@ -289,8 +289,9 @@ def shadow(directory: Path, forbidden: dict[str, str]) -> dict[Path, Path]:
         ignore=shutil.ignore_patterns("__pycache__", "exercises", "*.pyc"),
     )
     (copy / "_forbidden.py").write_text(_BLOCKER, encoding="utf-8")
-    # The chapters glue numbers into their prose with myst-nb, whose import pulls in Sphinx
-    # (seconds per submission). Grading needs none of it: a stand-in that does nothing.
+    # Notebooks made from earlier editions of the chapters glue numbers with myst-nb's glue,
+    # whose import pulls in Sphinx (seconds per submission; the chapters now use
+    # xent.plotting.glue, which never imports it). Grading needs none of it: a stand-in.
     (directory / "myst_nb").mkdir()
     (directory / "myst_nb" / "__init__.py").write_text(_MYST_NB, encoding="utf-8")
     (directory / "sitecustomize.py").write_text(_SITECUSTOMIZE, encoding="utf-8")
