@@ -1,7 +1,8 @@
 """The package as a reader gets it: a built wheel, installed into a fresh virtual environment.
 
-Used by ``tests/test_wheel.py`` (the wheel holds and imports every module) and
-``tests/test_chapters_fresh_venv.py`` (every chapter runs on the runtime requirements alone).
+Used by ``tests/test_wheel.py`` (the wheel holds and imports every module) and by the
+chapters under nbval, whose kernel runs in such an environment (:func:`chapters_kernel`):
+every chapter reproduces its stored outputs on the runtime requirements alone.
 
 The wheel is built from a copy of the sources (``pyproject.toml``, ``README.md``, ``LICENSE``
 and ``xent/``), so a stale ``build/`` folder in the checkout can never slip an old module into
@@ -14,6 +15,7 @@ workers share one copy, built by whichever worker gets there first (a file lock)
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -177,3 +179,47 @@ def clean_env() -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if key not in UNCLEAN}
     env["PYTHONNOUSERSITE"] = "1"
     return env
+
+
+#: The kernel the chapters run in under nbval (``--nbval-kernel-name`` in ``pyproject.toml``).
+CHAPTERS_KERNEL = "xent-wheel"
+
+
+def chapters_kernel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A Jupyter data directory whose kernel :data:`CHAPTERS_KERNEL` runs a fresh venv.
+
+    The venv has what Binder has (every pin of ``binder/requirements.txt``), ``ipykernel``
+    to run notebooks, and the package from its wheel: nothing of the development toolchain
+    (myst-nb, jupyter-book, numba, the editable install) can be what makes a chapter work
+    or what prints its numbers. Its kernel imports ``xent`` from the wheel even when started
+    in ``book/``: the checkout is not on its path (asserted here, once).
+    """
+    python = fresh_venv(
+        tmp_path_factory, "venv-chapters", all_of_binder=True, extra=("ipykernel",)
+    )
+
+    def build(target: Path) -> None:
+        spec_dir = target / "kernels" / CHAPTERS_KERNEL
+        spec_dir.mkdir(parents=True)
+        # A kernel inherits the environment of whoever starts it (nbval, in the checkout):
+        # an empty value unsets a PYTHON* variable for Python.
+        env = {"PYTHONNOUSERSITE": "1", **{key: "" for key in UNCLEAN}}
+        spec = {
+            "argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+            "display_name": "xent from its wheel",
+            "language": "python",
+            "env": env,
+        }
+        (spec_dir / "kernel.json").write_text(json.dumps(spec, indent=1), encoding="utf8")
+        # Where the chapters run, before any of them does: matplotlib's first import in a
+        # new environment builds its font cache and says so on stderr, which nbval would
+        # count as an output of the chapter.
+        found = subprocess.run(
+            [str(python), "-c", "import matplotlib.pyplot, xent; print(xent.__file__)"],
+            cwd=REPO_ROOT / "book", env={**clean_env(), **env}, capture_output=True,
+            text=True, timeout=PIP_TIMEOUT_SECONDS, check=True,
+        ).stdout.strip()
+        if "site-packages" not in found or found.startswith(str(REPO_ROOT)):
+            raise RuntimeError(f"the chapters' kernel imports xent from {found}, not the wheel")
+
+    return _once(_session_root(tmp_path_factory), "jupyter-data", build)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+
 from conftest import BOOK_DIR, REPO_ROOT, TOC_PATH, toc_entries, toc_notebooks
 
 NOTEBOOKS = toc_notebooks()
@@ -59,6 +60,12 @@ def _problems(path: Path) -> list[str]:
     kernel = nb.metadata.get("kernelspec", {}).get("name")
     if kernel != "python3":
         problems.append(f"metadata.kernelspec.name is {kernel!r}, expected 'python3'")
+
+    # The chapters' first code cell installs the package where it is missing (Colab), and
+    # says nothing where it is installed: nbval, in a venv with the wheel, holds it to that.
+    first = next((cell for cell in nb.cells if cell.cell_type == "code"), None)
+    if first is None or "%pip install" not in first.source or first.outputs:
+        problems.append("the first code cell is not a silent `%pip install` of the package")
 
     expected = 0
     for index, cell in enumerate(nb.cells):

@@ -3,7 +3,8 @@
 The editable install of ``requirements.txt`` reads the checkout, so it cannot show a module
 missing from the wheel; these tests build the wheel, install it into a plain virtual
 environment that has only the pinned numerics (numpy, SciPy, SymPy, mpmath, matplotlib), and
-import every module found in ``xent/`` from there.
+import every module found in ``xent/`` from there. The chapters run under nbval in a kernel
+of a second such environment, with all of Binder's pins (``_fresh_venv.chapters_kernel``).
 """
 
 from __future__ import annotations
@@ -14,8 +15,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import tomllib
 from _fresh_venv import (
+    CHAPTERS_KERNEL,
     REPO_ROOT,
+    chapters_kernel,
     clean_env,
     distribution_name,
     fresh_venv,
@@ -95,6 +99,49 @@ def test_the_command_line_runs_from_the_installed_wheel(venv_python: Path, tmp_p
     )
     assert result.returncode == 0, result.stderr[-4000:]
     assert "student-edition" in result.stdout and "grade" in result.stdout
+
+
+def test_nbval_runs_the_chapters_in_the_kernel_of_the_wheel() -> None:
+    pyproject = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf8"))
+    options = pyproject["tool"]["pytest"]["ini_options"]["addopts"]
+    assert f"--nbval-kernel-name={CHAPTERS_KERNEL}" in options
+    assert not any(o in options for o in ("--nbval-current-env", "--current-env", "--nbval-lax"))
+
+
+# nbclient leaves a few ZeroMQ sockets of the finished kernel to the garbage collector.
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+def test_the_chapters_kernel_imports_xent_from_the_wheel_where_nbval_starts_it(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import KernelManager
+
+    data_dir = chapters_kernel(tmp_path_factory)
+    specs = KernelSpecManager(kernel_dirs=[str(data_dir / "kernels")])
+    manager = KernelManager(kernel_name=CHAPTERS_KERNEL, kernel_spec_manager=specs)
+    # nbval starts a chapter's kernel in the chapter's folder, inside the checkout.
+    manager.start_kernel(cwd=str(REPO_ROOT / "book"))
+    client = manager.client()
+    client.start_channels()
+    printed: list[str] = []
+    try:
+        client.wait_for_ready(timeout=120)
+        reply = client.execute_interactive(
+            "import importlib.util, sys, xent\n"
+            "print(xent.__file__)\n"
+            "print(importlib.util.find_spec('numba') is None, sys.flags.dont_write_bytecode)",
+            timeout=120,
+            output_hook=lambda msg: printed.append(msg["content"].get("text", "")),
+        )
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+    assert reply["content"]["status"] == "ok", reply["content"]
+    location, no_numba, no_cache = "".join(printed).split()
+    assert "site-packages" in location and not location.startswith(str(REPO_ROOT)), location
+    # Binder's pins have no numba: the chapters' numbers come from the numpy formulas. And
+    # the kernel caches compiled modules, or each chapter would compile SciPy and SymPy again.
+    assert (no_numba, no_cache) == ("True", "0")
 
 
 # Where an install is written for readers: each `pip install` names the distribution, never

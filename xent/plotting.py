@@ -201,8 +201,9 @@ def glue(name: str, variable: Any, display: bool = True) -> None:
     computed it. This writes the output that myst-nb's own ``glue`` writes (the value's
     display formats, under :data:`GLUE_PREFIX` when it is not shown, with its name in the
     ``scrapbook`` metadata), without importing myst-nb: its ``glue`` loads Sphinx and
-    nbformat, 2 seconds of every chapter. Without myst-nb (Colab, Binder), there is no
-    website to feed: the value is only shown, when ``display`` asks for it.
+    nbformat, 2 seconds of every chapter. It writes it wherever the notebook runs, myst-nb
+    installed or not, so that a chapter gives the same outputs on a laptop, on Binder and
+    for the website; JupyterLab shows nothing for a value glued without being shown.
 
     Args:
         name: the key the chapter's text uses.
@@ -218,7 +219,6 @@ def glue(name: str, variable: Any, display: bool = True) -> None:
         >>> glue("hidden", 42, display=False)
     """
     import importlib
-    import importlib.util
 
     try:
         ipython: Any = importlib.import_module("IPython")
@@ -227,7 +227,7 @@ def glue(name: str, variable: Any, display: bool = True) -> None:
             print(variable)
         return
     show = importlib.import_module("IPython.display").display
-    if ipython.get_ipython() is None or importlib.util.find_spec("myst_nb") is None:
+    if ipython.get_ipython() is None:  # a script: nothing records outputs
         if display:
             show(variable)
         return
