@@ -155,14 +155,17 @@ def fresh_venv(
     built = wheel(tmp_path_factory)
 
     def build(target: Path) -> None:
-        _run([sys.executable, "-m", "venv", target])
-        python = venv_python(target)
+        # No pip of its own (installing one is a quarter of the time): this Python's pip
+        # installs into it, in one call, the pins and the wheel (whose own requirements the
+        # pins meet). --no-compile: byte-compiling all of SymPy and SciPy up front is most
+        # of an install; the modules a test imports are compiled when imported.
+        _run([sys.executable, "-m", "venv", "--without-pip", target])
         env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
-        # --no-compile: byte-compiling all of SymPy and SciPy up front is most of the time;
-        # the modules a test imports are compiled when imported.
-        install = [python, "-m", "pip", "install", "--quiet", "--no-compile"]
-        _run([*install, *requirements], env=env)
-        _run([*install, "--no-deps", built], env=env)
+        _run(
+            [sys.executable, "-m", "pip", "--python", venv_python(target), "install",
+             "--quiet", "--no-compile", *requirements, built],
+            env=env,
+        )
 
     return venv_python(_once(_session_root(tmp_path_factory), name, build))
 
@@ -213,9 +216,11 @@ def chapters_kernel(tmp_path_factory: pytest.TempPathFactory) -> Path:
         (spec_dir / "kernel.json").write_text(json.dumps(spec, indent=1), encoding="utf8")
         # Where the chapters run, before any of them does: matplotlib's first import in a
         # new environment builds its font cache and says so on stderr, which nbval would
-        # count as an output of the chapter.
+        # count as an output of the chapter. The modules most chapters import are compiled
+        # here once, not by the first kernel of each xdist worker at the same time.
+        warm = "import matplotlib.pyplot, sympy, xent, xent.coursework, xent.symbolic"
         found = subprocess.run(
-            [str(python), "-c", "import matplotlib.pyplot, xent; print(xent.__file__)"],
+            [str(python), "-c", f"{warm}; print(xent.__file__)"],
             cwd=REPO_ROOT / "book", env={**clean_env(), **env}, capture_output=True,
             text=True, timeout=PIP_TIMEOUT_SECONDS, check=True,
         ).stdout.strip()
