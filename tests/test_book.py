@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
+
 from conftest import BookBuild, build_problems
 
 pytestmark = pytest.mark.book

@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from conftest import REPO_ROOT, BookBuild, toc_notebooks
 
 pytestmark = pytest.mark.book
