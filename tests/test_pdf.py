@@ -1,9 +1,9 @@
 """The PDF of the whole book: one command, named after the course, nothing left undefined.
 
 ``jupyter-book build . --builder pdflatex`` (the command the README gives) is run into the
-output folder of the session's website build. It reads every page again (Jupyter Book's LaTeX
-numbers equations by section, a setting of the build environment: about 30 s) and runs
-xelatex three times without writing a PDF, then converts the last pass (``book/_ext/xent_pdf.py``).
+output folder of the session's website build, whose environment it reuses (its log says
+``updating environment: 0 added, 0 changed, 0 removed``). It writes the LaTeX and runs xelatex
+three times without writing a PDF, then converts the last pass (``book/_ext/xent_pdf.py``).
 It needs TeX (scripts/install-system-packages.sh
 installs it; Jupyter Book runs xelatex); without it the test is skipped locally and fails in CI.
 """
