@@ -15,24 +15,33 @@ from types import ModuleType
 
 import pytest
 
-_READY = False
+#: The kernel's Jupyter data folder once made, or why it could not be made.
+_KERNEL: Path | str | None = None
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
     """Before nbval starts the first chapter's kernel (by the name ``--nbval-kernel-name``
     gives, looked up on Jupyter's path), build the venv (once for all xdist workers) and put
-    its kernel on the path."""
-    global _READY
-    if _READY or type(item).__name__ != "IPyNbCell":
+    its kernel on the path. A failure is kept: every later cell fails with it at once,
+    instead of trying to build the venv again."""
+    global _KERNEL
+    if type(item).__name__ != "IPyNbCell":
         return
-    fresh_venv = _fresh_venv()
-    if item.config.getoption("nbval_kernel_name") != fresh_venv.CHAPTERS_KERNEL:
-        return  # another kernel asked for on the command line
-    data_dir = fresh_venv.chapters_kernel(item.config._tmp_path_factory)  # type: ignore[attr-defined]
-    paths = [str(data_dir), *filter(None, os.environ.get("JUPYTER_PATH", "").split(os.pathsep))]
-    os.environ["JUPYTER_PATH"] = os.pathsep.join(paths)
-    _READY = True
+    if _KERNEL is None:
+        fresh_venv = _fresh_venv()
+        if item.config.getoption("nbval_kernel_name") != fresh_venv.CHAPTERS_KERNEL:
+            return  # another kernel asked for on the command line
+        try:
+            data_dir = fresh_venv.chapters_kernel(item.config._tmp_path_factory)  # type: ignore[attr-defined]
+        except Exception as error:
+            _KERNEL = f"the chapters' venv could not be made: {error}"
+            raise
+        paths = [data_dir, *filter(None, os.environ.get("JUPYTER_PATH", "").split(os.pathsep))]
+        os.environ["JUPYTER_PATH"] = os.pathsep.join(map(str, paths))
+        _KERNEL = data_dir
+    if isinstance(_KERNEL, str):
+        pytest.fail(_KERNEL, pytrace=False)
 
 
 def _fresh_venv() -> ModuleType:
