@@ -23,6 +23,7 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 import tomllib
@@ -38,10 +39,14 @@ NUMERIC_STACK = ("numpy", "scipy", "sympy", "mpmath", "matplotlib")
 PIP_TIMEOUT_SECONDS = 900
 
 
+def pyproject() -> dict[str, Any]:
+    """``pyproject.toml``, parsed."""
+    return tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf8"))
+
+
 def distribution_name() -> str:
     """The distribution name in ``pyproject.toml`` (what ``pip install`` is given)."""
-    pyproject = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf8"))
-    name = pyproject["project"]["name"]
+    name = pyproject()["project"]["name"]
     assert isinstance(name, str)
     return name
 

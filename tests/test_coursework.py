@@ -95,7 +95,6 @@ def test_calling_the_xent_function_an_exercise_asks_for_is_flagged() -> None:
         assert result.flagged and result.score == 0, exercise.id
 
 
-
 def test_a_check_imports_no_forbidden_module_and_still_sees_one_imported_by_the_function() -> None:
     # In a fresh process: here SciPy's statistics and SymPy are long imported by other tests.
     script = """
@@ -124,6 +123,7 @@ print("ok")
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
     )
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
+
 
 def test_unknown_exercise_and_non_function_are_clear_errors() -> None:
     with pytest.raises(ValueError, match="no coding exercise"):

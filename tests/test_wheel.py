@@ -15,7 +15,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-import tomllib
 from _fresh_venv import (
     CHAPTERS_KERNEL,
     REPO_ROOT,
@@ -24,6 +23,7 @@ from _fresh_venv import (
     distribution_name,
     fresh_venv,
     module_names,
+    pyproject,
     wheel,
     wheel_sources,
 )
@@ -102,8 +102,7 @@ def test_the_command_line_runs_from_the_installed_wheel(venv_python: Path, tmp_p
 
 
 def test_nbval_runs_the_chapters_in_the_kernel_of_the_wheel() -> None:
-    pyproject = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf8"))
-    options = pyproject["tool"]["pytest"]["ini_options"]["addopts"]
+    options = pyproject()["tool"]["pytest"]["ini_options"]["addopts"]
     assert f"--nbval-kernel-name={CHAPTERS_KERNEL}" in options
     assert not any(o in options for o in ("--nbval-current-env", "--current-env", "--nbval-lax"))
 

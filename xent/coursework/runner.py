@@ -103,6 +103,9 @@ def _status(stage: str, **details: Any) -> None:
 #: Absolute: a notebook may change the kernel's working directory (``%cd``).
 _RESULTS = os.path.abspath("results.jsonl")
 
+#: How long a kernel gets to answer after an interrupt before it is restarted.
+_PROBE_SECONDS = 2
+
 
 def _done_keys() -> set[str]:
     """Cases with a result, and cases that started and never finished (they hung: not retried)."""
@@ -225,10 +228,6 @@ def _run(client: Any, cell: Any, index: int, timeout: int) -> bool:
     # An interrupted kernel answers at once; one that ignores interrupts spins on a core
     # until it is replaced, so the probe is short.
     return _execute(client, nbformat.v4.new_code_cell("pass"), -3, _PROBE_SECONDS) is True
-
-
-#: How long a kernel gets to answer after an interrupt before it is restarted.
-_PROBE_SECONDS = 2
 
 
 def _kill_strays(client: Any) -> None:
