@@ -1,10 +1,11 @@
 """The nbgrader and otter-grader exports, checked with the real tools.
 
-For each chapter tested end to end, three submissions (the solutions, the untouched release,
-and a half-right one with the first half of the exercises solved) go through nbgrader
-(generate_assignment, autograde, export to CSV), otter-grader (otter assign, otter run without
-a container) and the built-in grader with the export's seed; all three must give each the
-expected points. Chapter 1 runs by default; ``XENT_EXPORTS_ALL=1`` runs every chapter.
+For each chapter tested end to end, two submissions (the first half of the exercises solved
+and the rest as released, then the other way round) go through nbgrader (generate_assignment,
+autograde, export to CSV), otter-grader (otter assign, otter run without a container) and the
+built-in grader with the export's seed: every exercise is graded once solved and once
+untouched, and all three engines must give it the expected points each time. Chapter 1 runs
+by default; ``XENT_EXPORTS_ALL=1`` runs every chapter.
 """
 
 from __future__ import annotations
@@ -64,11 +65,10 @@ def test_nbgrader_export_has_a_test_cell_per_case_worth_its_share(chapter: str, 
     ids = [m["grade_id"] for m in meta if m]
     assert len(ids) == len(set(ids))
     for exercise in registry.for_chapter(chapter):
-        slug = exercise.id.replace(".", "-")
         tests = [
             (c, m)
             for c, m in zip(notebook["cells"], meta, strict=True)
-            if m.get("grade_id", "").startswith(f"ex-{slug}-case-")
+            if m.get("grade_id", "").startswith(exports.nbgrader_grade_id(exercise, "case-"))
         ]
         cases = len(exercise.cases()) + len(exercise.hidden_cases(SEED))
         assert len(tests) == cases
@@ -78,7 +78,7 @@ def test_nbgrader_export_has_a_test_cell_per_case_worth_its_share(chapter: str, 
         answers = [
             c
             for c, m in zip(notebook["cells"], meta, strict=True)
-            if m.get("grade_id") == f"ex-{slug}-answer"
+            if m.get("grade_id") == exports.nbgrader_grade_id(exercise, "answer")
         ]
         assert len(answers) == 1 and "### BEGIN SOLUTION" in answers[0]["source"]
     # The whole chapter is there, its conceptual solutions are not.
@@ -128,19 +128,23 @@ def _fill(
 def engines(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, Any]:
+    """Two submissions through each engine, with complementary halves of the exercises solved
+    (the other half as released): every exercise is graded once solved and once untouched.
+
+    Returns, per engine, submission -> exercise id -> points, and the expected table.
+    """
     chapter, path = request.param
     name = path.stem
     exercises = registry.for_chapter(chapter)
-    half = {e.id for e in exercises[: math.ceil(len(exercises) / 2)]}
-    points = {
-        "solutions": float(sum(e.points for e in exercises)),
-        "release": 0.0,
-        "half": float(sum(e.points for e in exercises if e.id in half)),
-    }
+    cut = math.ceil(len(exercises) / 2)
+    halves = {"first": {e.id for e in exercises[:cut]}, "second": {e.id for e in exercises[cut:]}}
     solutions_by_id = solutions(path)
     work = tmp_path_factory.mktemp(f"engines-{name}")
     result: dict[str, Any] = {
-        "expected": points,
+        "expected": {
+            who: {e.id: float(e.points) if e.id in solved else 0.0 for e in exercises}
+            for who, solved in halves.items()
+        },
         "solution_lines": [line for lines in solution_lines(path).values() for line in lines],
     }
 
@@ -152,36 +156,44 @@ def engines(
     result["nbgrader_release"] = json.dumps(release)
 
     def nbgrader_answer(cell: dict[str, Any], exercise: registry.Exercise) -> bool:
-        slug = exercise.id.replace(".", "-")
-        return cell["metadata"].get("nbgrader", {}).get("grade_id") == f"ex-{slug}-answer"
+        grade_id = cell["metadata"].get("nbgrader", {}).get("grade_id")
+        return grade_id == exports.nbgrader_grade_id(exercise, "answer")
 
-    submissions = {
-        "solutions": notebooks.load(course / "source" / name / path.name),
-        "release": json.loads(result["nbgrader_release"]),
-        "half": _fill(
-            json.loads(result["nbgrader_release"]), solutions_by_id, half, nbgrader_answer
-        ),
-    }
     builtin_folder = work / "builtin"
     builtin_folder.mkdir()
-    for student, notebook in submissions.items():
-        folder = course / "submitted" / student / name
+    for who, solved in halves.items():
+        notebook = _fill(
+            json.loads(result["nbgrader_release"]), solutions_by_id, solved, nbgrader_answer
+        )
+        folder = course / "submitted" / who / name
         folder.mkdir(parents=True)
         notebooks.save(notebook, folder / path.name)
-        notebooks.save(notebook, builtin_folder / f"{student}_{path.name}")
+        notebooks.save(notebook, builtin_folder / f"{who}_{path.name}")
     _run(["nbgrader", "autograde", name, "--force"], course)
     _run(["nbgrader", "export"], course)
     with (course / "grades.csv").open() as handle:
-        result["nbgrader"] = {
+        result["nbgrader_csv"] = {
             row["student_id"]: float(row["score"]) for row in csv.DictReader(handle)
+        }
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        result["nbgrader"] = {
+            who: {
+                e.id: sum(
+                    grade.score
+                    for grade in gradebook.find_submission_notebook(path.stem, name, who).grades
+                    if grade.name.startswith(exports.nbgrader_grade_id(e, "case-"))
+                )
+                for e in exercises
+            }
+            for who in halves
         }
 
     # otter-grader
     source = work / "otter"
     exports.export_otter(source, root=ROOT, seed=SEED, only=[chapter])
     folder = source / name
-    # Its own run of the solutions' tests is left out: the solutions go through `otter run`
-    # below, with the same autograder.
     _run(
         [sys.executable, "-m", "otter", "assign", path.name, "dist", "--no-pdfs", "--no-run-tests"],
         folder,
@@ -195,15 +207,11 @@ def engines(
     def otter_answer(cell: dict[str, Any], exercise: registry.Exercise) -> bool:
         return re.search(rf"^def {exercise.function}\(", notebooks.source(cell), re.M) is not None
 
-    otter_submissions = {
-        "solutions": notebooks.load(folder / "dist" / "autograder" / path.name),
-        "release": json.loads(result["otter_release"]),
-        "half": _fill(json.loads(result["otter_release"]), solutions_by_id, half, otter_answer),
-    }
     result["otter"] = {}
-    for who, notebook in otter_submissions.items():
+    for who, solved in halves.items():
         target = work / "otter-runs" / who
         target.mkdir(parents=True)
+        notebook = _fill(json.loads(result["otter_release"]), solutions_by_id, solved, otter_answer)
         notebooks.save(notebook, target / path.name)
         _run(
             [
@@ -219,14 +227,19 @@ def engines(
             ],
             work,
         )
-        tests = json.loads((target / "results.json").read_text())["tests"]
-        result["otter"][who] = sum(t.get("score") or 0.0 for t in tests)
+        tests = {
+            t["name"]: t.get("score") or 0.0
+            for t in json.loads((target / "results.json").read_text())["tests"]
+        }
+        result["otter"][who] = {e.id: tests[exports.otter_question(e)] for e in exercises}
 
     # the built-in grader, with the export's hidden cases
     reports, _ = grading.grade_batch(
         [str(builtin_folder)], settings=grading.Settings(seed=SEED), jobs=2
     )
-    result["builtin"] = {Path(r.notebook).name.split("_")[0]: r.total for r in reports}
+    result["builtin"] = {
+        Path(r.notebook).name.split("_")[0]: {e.id: e.points for e in r.exercises} for r in reports
+    }
     return result
 
 
@@ -235,8 +248,20 @@ def engines(
 def test_every_engine_gives_the_same_work_the_same_points(
     engines: dict[str, Any], engine: str
 ) -> None:
-    for who, points in engines["expected"].items():
-        assert math.isclose(engines[engine][who], points, abs_tol=0.02), (engine, who, engines)
+    expected = engines["expected"]
+    assert set(engines[engine]) == set(expected), (engine, engines)
+    for who, points in expected.items():
+        for exercise, value in points.items():
+            got = engines[engine][who][exercise]
+            assert math.isclose(got, value, abs_tol=0.02), (engine, who, exercise, engines)
+
+
+@needs_engines
+def test_nbgrader_exports_the_totals_of_its_gradebook(engines: dict[str, Any]) -> None:
+    totals = {who: sum(points.values()) for who, points in engines["expected"].items()}
+    assert engines["nbgrader_csv"].keys() == totals.keys()
+    for who, total in totals.items():
+        assert math.isclose(engines["nbgrader_csv"][who], total, abs_tol=0.02), engines
 
 
 @needs_engines

@@ -187,11 +187,10 @@ def nbgrader_notebook(path: Path, chapter: str, seed: int) -> dict[str, Any]:
             if exercise is None:
                 cells.append(_code(text))
                 continue
-            slug = exercise.id.replace(".", "-")
             cells.append(
                 _code(
                     mark_solution(text, "### BEGIN SOLUTION", "### END SOLUTION"),
-                    _nbgrader_meta(f"ex-{slug}-answer", solution=True),
+                    _nbgrader_meta(nbgrader_grade_id(exercise, "answer"), solution=True),
                 )
             )
             calls = _calls(exercise, seed)
@@ -199,7 +198,7 @@ def nbgrader_notebook(path: Path, chapter: str, seed: int) -> dict[str, Any]:
             cells.append(
                 _code(
                     "from xent.coursework.exported import case",
-                    _nbgrader_meta(f"ex-{slug}-setup", locked=True),
+                    _nbgrader_meta(nbgrader_grade_id(exercise, "setup"), locked=True),
                 )
             )
             for number, (kind, _, call) in enumerate(calls, start=1):
@@ -210,7 +209,10 @@ def nbgrader_notebook(path: Path, chapter: str, seed: int) -> dict[str, Any]:
                     _code(
                         f"# Exercise {exercise.id}, {kind} case {number}\n{body}",
                         _nbgrader_meta(
-                            f"ex-{slug}-case-{number}", grade=True, locked=True, points=share
+                            nbgrader_grade_id(exercise, f"case-{number}"),
+                            grade=True,
+                            locked=True,
+                            points=share,
                         ),
                     )
                 )
@@ -280,6 +282,17 @@ save_environment: false
 """
 
 
+def nbgrader_grade_id(exercise: Exercise, part: str) -> str:
+    """The nbgrader grade id of one of an exercise's cells: ``answer``, ``setup`` or
+    ``case-N`` (the test cells' ids start with ``case-``)."""
+    return f"ex-{exercise.id.replace('.', '-')}-{part}"
+
+
+def otter_question(exercise: Exercise) -> str:
+    """The name of an exercise's question in the otter export (and in otter's results)."""
+    return "ex" + exercise.id.replace(".", "_")
+
+
 def otter_notebook(path: Path, chapter: str, seed: int) -> dict[str, Any]:
     """One chapter as an otter-assign source notebook (format v1)."""
     plain = _plain_with_solutions(path, chapter)
@@ -293,7 +306,7 @@ def otter_notebook(path: Path, chapter: str, seed: int) -> dict[str, Any]:
             if exercise is None:
                 cells.append(_code(text))
                 continue
-            name = "ex" + exercise.id.replace(".", "_")
+            name = otter_question(exercise)
             cells += [
                 _code("from xent.coursework.exported import case"),
                 _raw(f"# BEGIN QUESTION\nname: {name}\npoints: {exercise.points}"),
