@@ -1,8 +1,9 @@
-"""The kernel the chapters run in under nbval: a fresh venv with the package's wheel.
+"""The kernel the chapters run in under nbval (a fresh venv with the package's wheel), and
+the order in which the two xdist workers are handed the test files.
 
 Here, at the root, because the chapters are in ``book/`` and the shared test code in
-``tests/``: a conftest's hooks see only the tests of its own folder, and this one must run
-before the first chapter, whichever folder pytest is given.
+``tests/``: a conftest's hooks see only the tests of its own folder, and these must see every
+test, whichever folder pytest is given.
 """
 
 from __future__ import annotations
@@ -14,6 +15,29 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+
+#: The files that run longest (a minute or more of end-to-end work each), handed out first and
+#: in this order, so that the workers' last files are short ones and they finish together.
+#: pyproject's ``--no-loadscope-reorder`` keeps the order: by default xdist hands out the files
+#: with the most tests first, which put these last and left one core idle for the final half
+#: minute. The wheel's tests come early because they make the chapters' venv while the other
+#: worker is busy, so no worker waits for it at the first chapter.
+LONG_FIRST = (
+    "tests/test_grader.py",
+    "tests/test_pdf.py",
+    "tests/test_exports.py",
+    "tests/test_wheel.py",
+    "tests/test_browser.py",
+    "tests/test_coursework.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Put the files of ``LONG_FIRST`` first; every other test keeps its place (stable sort,
+    so a chapter's cells stay in order)."""
+    rank = {name: index for index, name in enumerate(LONG_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))
+
 
 #: The kernel's Jupyter data folder once made, or why it could not be made.
 _KERNEL: Path | str | None = None
