@@ -556,6 +556,9 @@ def test_logsumexp_takes_scipys_b_and_return_sign() -> None:
     value, sign = xent.logsumexp([1.0, 1.0], b=[1.0, -1.0], return_sign=True)
     assert float(value) == -INF and float(sign) == 0.0
     assert float(xent.logsumexp([1.0, 10000.0], b=[1.0, 0.0])) == 1.0  # b = 0 drops the term
+    # ... even the only term, where e^z overflows (SciPy 1.17: 0 * inf = NaN): an empty sum
+    value, sign = xent.logsumexp([710.0], b=[0.0], return_sign=True)
+    assert float(value) == -INF and float(sign) == 0.0
 
 
 def test_logsumexp_with_b_keeps_a_tiny_rest_that_one_plus_it_would_round_away() -> None:
