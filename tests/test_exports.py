@@ -194,6 +194,8 @@ def engines(
     source = work / "otter"
     exports.export_otter(source, root=ROOT, seed=SEED, only=[chapter])
     folder = source / name
+    # Its own run of the solutions' tests is left out: every exercise's solution goes through
+    # `otter run` below, in one of the two halves, with the same autograder.
     _run(
         [sys.executable, "-m", "otter", "assign", path.name, "dist", "--no-pdfs", "--no-run-tests"],
         folder,
