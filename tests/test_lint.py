@@ -1,10 +1,14 @@
-"""The code is clean: ruff finds nothing and mypy (strict) type-checks the package."""
+"""The code is clean: ruff finds nothing and mypy (strict) type-checks the package; and the
+suite is run as configured: its longest files are handed out first."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+from _fresh_venv import pyproject
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -25,3 +29,16 @@ def test_ruff_finds_no_problems() -> None:
 def test_mypy_strict_passes_on_the_package() -> None:
     result = _run("mypy")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_longest_test_files_are_handed_out_first(request: pytest.FixtureRequest) -> None:
+    # The root conftest.py, as pytest loaded it (its hook orders the collection).
+    root_conftest = request.config.pluginmanager.get_plugin(str(ROOT / "conftest.py"))
+    long_first = root_conftest.LONG_FIRST
+    assert all((ROOT / name).is_file() for name in long_first), long_first
+    options = pyproject()["tool"]["pytest"]["ini_options"]["addopts"]
+    assert "--no-loadscope-reorder" in options
+    assert options[options.index("--dist") + 1] == "loadfile"
+    files = list(dict.fromkeys(item.nodeid.split("::")[0] for item in request.session.items))
+    if set(long_first) <= set(files):  # all of them were collected: they lead
+        assert files[: len(long_first)] == list(long_first)

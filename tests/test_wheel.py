@@ -107,23 +107,6 @@ def test_nbval_runs_the_chapters_in_the_kernel_of_the_wheel() -> None:
     assert not any(o in options for o in ("--nbval-current-env", "--current-env", "--nbval-lax"))
 
 
-def test_the_longest_test_files_are_handed_out_first(request: pytest.FixtureRequest) -> None:
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("_root_conftest", REPO_ROOT / "conftest.py")
-    assert spec is not None and spec.loader is not None
-    root_conftest = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(root_conftest)
-    long_first = root_conftest.LONG_FIRST
-    assert all((REPO_ROOT / name).is_file() for name in long_first), long_first
-    options = pyproject()["tool"]["pytest"]["ini_options"]["addopts"]
-    assert "--no-loadscope-reorder" in options
-    assert options[options.index("--dist") + 1] == "loadfile"
-    files = list(dict.fromkeys(item.nodeid.split("::")[0] for item in request.session.items))
-    if set(long_first) <= set(files):  # all of them were collected: they lead
-        assert files[: len(long_first)] == list(long_first)
-
-
 # nbclient leaves a few ZeroMQ sockets of the finished kernel to the garbage collector.
 @pytest.mark.filterwarnings("ignore::ResourceWarning")
 def test_the_chapters_kernel_imports_xent_from_the_wheel_where_nbval_starts_it(
