@@ -773,6 +773,30 @@ def test_a_failure_of_the_grader_is_not_a_zero_for_the_student(
     assert [e.message for e in report.exercises] == ["not graded: grader error"] * 3
 
 
+# nbclient leaves a few ZeroMQ sockets of the finished kernel to the garbage collector.
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+def test_the_runners_kernel_reports_an_error_in_one_line() -> None:
+    """The runner's kernel formats a traceback as the exception's line alone: nothing keeps
+    it, and a chapter graded whole raises at dozens of cells (0.1 s each with source context)."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    from xent.coursework import runner
+
+    cell = nbformat.v4.new_code_cell("def f():\n    return 1 / 0\n\nf()")
+    client = NotebookClient(
+        nbformat.v4.new_notebook(cells=[cell]),
+        kernel_name="python3",
+        allow_errors=True,
+        timeout=60,
+        extra_arguments=list(runner.KERNEL_ARGUMENTS),
+    )
+    client.execute()
+    (error,) = cell.outputs
+    assert error.ename == "ZeroDivisionError"
+    assert len(error.traceback) == 1 and "line" not in error.traceback[0], error.traceback
+
+
 def test_student_ids_come_from_the_file_name_or_its_folder() -> None:
     assert grading.student_id(Path("alice_01_entropy.ipynb")) == "alice"
     assert grading.student_id(Path("4711_01_entropy.ipynb")) == "4711"

@@ -42,3 +42,14 @@ def test_the_longest_test_files_are_handed_out_first(request: pytest.FixtureRequ
     files = list(dict.fromkeys(item.nodeid.split("::")[0] for item in request.session.items))
     if set(long_first) <= set(files):  # all of them were collected: they lead
         assert files[: len(long_first)] == list(long_first)
+
+
+def test_reading_a_notebook_compiles_no_iri_grammar() -> None:
+    # requirements.txt pins jsonschema 4.24.1: from 4.25, jsonschema imports rfc3987-syntax
+    # when it is installed, and that import compiles an Earley grammar (1.6 s) in every process
+    # that imports nbformat; the suite starts a dozen such processes, the grader's runs more.
+    code = "import sys, nbformat, nbclient; print('rfc3987_syntax' in sys.modules)"
+    found = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert found == "False", "jsonschema imports rfc3987_syntax: reinstall requirements.txt"
