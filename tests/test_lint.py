@@ -47,7 +47,8 @@ def test_the_longest_test_files_are_handed_out_first(request: pytest.FixtureRequ
 def test_reading_a_notebook_compiles_no_iri_grammar() -> None:
     # requirements.txt pins jsonschema 4.24.1: from 4.25, jsonschema imports rfc3987-syntax
     # when it is installed, and that import compiles an Earley grammar (1.6 s) in every process
-    # that imports nbformat; the suite starts a dozen such processes, the grader's runs more.
+    # that imports nbformat: the suite's workers, the book's builds, nbgrader's and otter's
+    # commands, over a dozen processes in all.
     code = "import sys, nbformat, nbclient; print('rfc3987_syntax' in sys.modules)"
     found = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
