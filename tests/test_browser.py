@@ -55,6 +55,8 @@ _WIDE_ELEMENTS = """() => {
   return found;
 }"""
 
+LANDING = "book/intro.html"
+
 #: Resolves after two animation frames: the page has handled a resize and laid itself out.
 _TWO_FRAMES = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
 
@@ -139,6 +141,13 @@ class _Visit:
     fetched: list[str] = field(default_factory=list)
     total_bytes: int = 0
     largest: list[object] = field(default_factory=list)
+    #: underscores typeset in formulas: all of them, and those typeset as spaced operators
+    underscores: tuple[int, int] = (0, 0)
+    #: on the landing page (at the laptop's width): visible search boxes, and the light/dark
+    #: switch's icon, its box and the mask it is drawn with
+    search_boxes: int = -1
+    icon_box: dict[str, float] | None = None
+    icon_mask: str = ""
 
 
 def _too_wide(page: object, path: str, width: int) -> str:
@@ -164,7 +173,7 @@ def walk(built_book: BookBuild, server: str, browser: object) -> dict[str, _Visi
     pages = _pages(built_book)
     chapters = set(_chapters(built_book))
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    shot = {"book/intro.html": "landing.png", min(chapters, default=""): "chapter.png"}
+    shot = {LANDING: "landing.png", min(chapters, default=""): "chapter.png"}
     phone, laptop = ({"width": width, "height": 900} for width in WIDTHS)
     context = browser.new_context(viewport=phone)  # type: ignore[attr-defined]
     visits: dict[str, _Visit] = {}
@@ -204,6 +213,20 @@ def walk(built_book: BookBuild, server: str, browser: object) -> dict[str, _Visi
         if page.locator("mjx-merror").count():
             errors.append("MathJax reports an error in a formula")
         visit.wide = _too_wide(page, path, WIDTHS[1])
+        visit.underscores = (
+            page.locator("mjx-container mjx-c.mjx-c5F").count(),
+            page.locator("mjx-container mjx-mo mjx-c.mjx-c5F").count(),
+        )
+        if path == LANDING:
+            visit.search_boxes = page.locator(
+                "form.bd-search:visible, .search-button-field:visible"
+            ).count()
+            icon = page.locator(".theme-switch-button:visible i:visible").first
+            visit.icon_box = icon.bounding_box()
+            visit.icon_mask = page.evaluate(
+                "(e) => getComputedStyle(e).maskImage || getComputedStyle(e).webkitMaskImage",
+                icon.element_handle(),
+            )
         if path in chapters:
             # images below the fold load lazily: ask for all of them now, as a reader
             # scrolling to the end would
@@ -311,20 +334,13 @@ def test_the_dark_mode_switch_changes_the_page_on_its_first_click(
     page.close()
 
 
-def test_a_page_has_one_search_box_and_draws_its_icons(server: str, browser: object) -> None:
-    page = browser.new_page(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
-    page.goto(f"{server}/book/intro.html", wait_until="load")
-    boxes = page.locator("form.bd-search:visible, .search-button-field:visible").count()
-    assert boxes == 1, f"{boxes} search boxes on the page"
+def test_a_page_has_one_search_box_and_draws_its_icons(walk: dict[str, _Visit]) -> None:
+    landing = walk[LANDING]
+    assert landing.search_boxes == 1, f"{landing.search_boxes} search boxes on the page"
     # the icons come from xent-icons.css (CSS masks), not from fontawesome.js
-    icon = page.locator(".theme-switch-button:visible i:visible").first
-    box = icon.bounding_box()
+    box = landing.icon_box
     assert box is not None and box["width"] > 5 and box["height"] > 5
-    assert page.evaluate(
-        "(e) => getComputedStyle(e).maskImage || getComputedStyle(e).webkitMaskImage",
-        icon.element_handle(),
-    ).startswith("url(")
-    page.close()
+    assert landing.icon_mask.startswith("url("), landing.icon_mask
 
 
 def test_a_printed_chapter_wraps_its_code_and_shows_its_solutions(
@@ -363,14 +379,8 @@ def test_a_printed_chapter_wraps_its_code_and_shows_its_solutions(
     page.close()
 
 
-def test_an_underscore_in_a_formula_is_a_letter_not_an_operator(
-    server: str, browser: object
-) -> None:
-    page = browser.new_page()  # type: ignore[attr-defined]
-    page.goto(f"{server}/book/api/special.html", wait_until="load")
-    _typeset(page)
-    underscores = page.locator("mjx-container mjx-c.mjx-c5F").count()
-    spaced = page.locator("mjx-container mjx-mo mjx-c.mjx-c5F").count()
-    page.close()
+def test_an_underscore_in_a_formula_is_a_letter_not_an_operator(walk: dict[str, _Visit]) -> None:
+    underscores, _ = walk["book/api/special.html"].underscores
     assert underscores > 0, "no underscore typeset: rel\\_entr is no longer on the page?"
-    assert spaced == 0, f"{spaced} underscores are typeset as spaced operators ('rel _ entr')"
+    spaced = {path: v.underscores[1] for path, v in walk.items() if v.underscores[1]}
+    assert not spaced, f"underscores typeset as spaced operators ('rel _ entr'): {spaced}"
