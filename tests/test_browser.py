@@ -55,6 +55,7 @@ _WIDE_ELEMENTS = """() => {
   return found;
 }"""
 
+#: The landing page, where the root redirects.
 LANDING = "book/intro.html"
 
 #: Resolves after two animation frames: the page has handled a resize and laid itself out.
@@ -162,8 +163,9 @@ def _too_wide(page: object, path: str, width: int) -> str:
 
 @pytest.fixture(scope="module")
 def walk(built_book: BookBuild, server: str, browser: object) -> dict[str, _Visit]:
-    """Every page once: errors, math, images, its width on a phone and on a laptop, and for a
-    chapter every byte it fetches (one walk serves four tests).
+    """Every page once: errors, math, images, its width on a phone and on a laptop, the
+    underscores in its formulas, for a chapter every byte it fetches, and on the landing page
+    its search boxes and icons (one walk serves five tests).
 
     A page loads at the phone's width, as a phone opens it, and is measured there; the window
     then widens to the laptop's, which lays the same page out again (CSS media queries and
@@ -260,7 +262,7 @@ def walk(built_book: BookBuild, server: str, browser: object) -> dict[str, _Visi
 def test_every_page_loads_typesets_its_math_and_shows_its_images(
     walk: dict[str, _Visit],
 ) -> None:
-    assert "book/intro.html" in walk and any(re.match(r"book/\d", p) for p in walk)
+    assert LANDING in walk and any(re.match(r"book/\d", p) for p in walk)
     problems = [f"{path}: {problem}" for path, v in walk.items() for problem in v.problems]
     assert not problems, "\n".join(problems)
     typeset_total = sum(v.typeset for v in walk.values())
@@ -271,7 +273,7 @@ def test_every_page_loads_typesets_its_math_and_shows_its_images(
 def test_the_root_redirects_to_the_landing_page(server: str, browser: object) -> None:
     page = browser.new_page()  # type: ignore[attr-defined]
     page.goto(f"{server}/index.html")
-    page.wait_for_url("**/book/intro.html", timeout=30_000)
+    page.wait_for_url(f"**/{LANDING}", timeout=30_000)
     assert "Cross-entropy" in page.title()
     page.close()
 
@@ -315,7 +317,7 @@ def test_the_dark_mode_switch_changes_the_page_on_its_first_click(
     server: str, browser: object
 ) -> None:
     page = browser.new_page(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
-    page.goto(f"{server}/book/intro.html", wait_until="load")
+    page.goto(f"{server}/{LANDING}", wait_until="load")
     background = "() => getComputedStyle(document.body).backgroundColor"
     assert page.evaluate("() => document.documentElement.dataset.theme") == "light"
     light = page.evaluate(background)
