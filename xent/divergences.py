@@ -160,7 +160,7 @@ def hellinger_distance(p: ArrayLike, q: ArrayLike, *, axis: int = -1) -> np.ndar
     r"""Hellinger distance: the Euclidean distance between ``sqrt(p)`` and ``sqrt(q)``, scaled.
 
     .. math::
-        H(p, q) = \sqrt{\tfrac12 \sum_i \bigl(\sqrt{p_i} - \sqrt{q_i}\bigr)^2}
+        d_{\mathrm H}(p, q) = \sqrt{\tfrac12 \sum_i \bigl(\sqrt{p_i} - \sqrt{q_i}\bigr)^2}
         = \sqrt{1 - \sum_i \sqrt{p_i q_i}}
 
     A metric on distributions, in ``[0, 1]``: ``1`` for disjoint supports. Its square is
