@@ -130,6 +130,40 @@ def test_a_tiny_mutual_information_keeps_its_relative_accuracy() -> None:
     assert float(xent.mutual_information(joint)) == pytest.approx(8 * eps**2, rel=1e-5)
 
 
+def _mutual_information_mpmath(table: np.ndarray) -> float:
+    import mpmath
+
+    with mpmath.workdps(50):
+        cells = [[mpmath.mpf(float(v)) for v in row] for row in table]
+        p_x = [mpmath.fsum(row) for row in cells]
+        p_y = [mpmath.fsum(column) for column in zip(*cells)]
+        return float(mpmath.fsum(
+            v * mpmath.log(v / (p_x[i] * p_y[j]))
+            for i, row in enumerate(cells) for j, v in enumerate(row) if v > 0
+        ))
+
+
+@pytest.mark.parametrize(
+    ("table", "dtype"),
+    [
+        ([[1e-200, 0.0], [0.0, 1.0 - 1e-200]], np.float64),  # p(x) p(y) = 1e-400 underflows
+        ([[1e-320, 0.0], [0.0, 1.0]], np.float64),  # subnormal marginals: 1 / p(y) overflows
+        ([[1e-200, 1e-200], [0.3, 0.7 - 2e-200]], np.float64),
+        ([[1e-23, 0.0], [0.0, 1.0]], np.float32),
+        ([[3e-30, 1e-30, 0.0], [0.0, 0.5, 0.5]], np.float32),
+    ],
+)
+def test_marginals_whose_product_underflows_keep_a_finite_exact_information(
+    table: list[list[float]], dtype: type
+) -> None:
+    joint = np.array(table, dtype=dtype)
+    information = xent.mutual_information(joint)
+    expected = _mutual_information_mpmath(joint)
+    assert np.isfinite(information) and information.dtype == dtype
+    assert float(information) == pytest.approx(expected, rel=8 * np.finfo(dtype).eps)
+    assert information <= xent.entropy(joint.sum(axis=-1)) * (1 + 4 * np.finfo(dtype).eps)
+
+
 # --- laws --------------------------------------------------------------------------------
 
 

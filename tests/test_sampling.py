@@ -214,6 +214,41 @@ def test_a_temperature_so_small_that_logits_overflow_is_refused() -> None:
 
 
 @pytest.mark.parametrize(
+    ("dtype", "temperature"), [(np.float32, 1e-39), (np.float16, 1e-5), (np.float64, 1e-320)]
+)
+@pytest.mark.parametrize("logits", [[1.0, 2.0], [-1.0, -2.0]])
+def test_the_overflow_is_judged_in_the_dtype_returned(
+    dtype: type, temperature: float, logits: list[float]
+) -> None:
+    # z / T fits float64 but not float32 or float16: the result would be +-inf, never a logit
+    with pytest.raises(ValueError, match=f"too small.*{np.dtype(dtype).name}"):
+        xent.apply_temperature(np.array(logits, dtype=dtype), temperature=temperature)
+
+
+@pytest.mark.parametrize(
+    ("dtype", "temperature"), [(np.float32, 1e-39), (np.float16, 1e-5), (np.float64, 1e-320)]
+)
+@pytest.mark.parametrize(
+    ("logits", "limit"),
+    [
+        ([1.0, 2.0], [0.0, 1.0]),
+        ([-1.0, -2.0], [1.0, 0.0]),
+        ([3.0, 1.0, 3.0, NEG_INF], [0.5, 0.0, 0.5, 0.0]),  # tied maxima share the mass
+    ],
+)
+def test_a_tiny_temperature_samples_the_argmax_in_every_dtype(
+    dtype: type, temperature: float, logits: list[float], limit: list[float]
+) -> None:
+    z = np.array(logits, dtype=dtype)
+    for options in ({}, {"top_k": 2}, {"top_p": 0.9}):
+        probs = xent.sampling_probs(z, temperature=temperature, **options)
+        assert probs.dtype == dtype
+        np.testing.assert_array_equal(probs, np.array(limit, dtype=dtype))
+    draws = xent.sample(np.tile(z, (200, 1)), seed=3, temperature=temperature)
+    assert set(draws.tolist()) == {k for k, p in enumerate(limit) if p > 0}
+
+
+@pytest.mark.parametrize(
     ("top_k", "error"), [(0, ValueError), (-2, ValueError), (1.5, TypeError), (True, TypeError)]
 )
 def test_a_bad_top_k_is_refused(top_k: object, error: type[Exception]) -> None:

@@ -179,7 +179,17 @@ def mutual_information(joint: ArrayLike, *, base: float | None = None) -> np.nda
         Cover, T. M. and Thomas, J. A. (2006). *Elements of Information Theory*, 2nd ed., §2.4.
     """
     array, dtype = _joint_table(joint)
-    product = np.sum(array, axis=-1, keepdims=True) * np.sum(array, axis=-2, keepdims=True)
+    p_x = np.sum(array, axis=-1, keepdims=True)
+    p_y = np.sum(array, axis=-2, keepdims=True)
+    product = p_x * p_y
+    terms = rel_entr(array, product)
+    # p(x) p(y) can underflow where p(x, y) > 0 (it is at least p(x, y)^2): there the ratio is
+    # taken as a difference of logarithms, all finite, instead of dividing by 0 (+inf).
+    underflow = (product < np.finfo(product.dtype).tiny) & (array > 0)
+    if underflow.any():
+        with np.errstate(divide="ignore", invalid="ignore"):
+            logs = np.log(array) - np.log(p_x) - np.log(p_y)
+            terms = np.where(underflow, array * logs, terms)
     # Terms of both signs cancel to about -1e-17 for an independent table; I is never negative.
-    information = np.maximum(np.sum(rel_entr(array, product), axis=(-2, -1)), 0.0)
+    information = np.maximum(np.sum(terms, axis=(-2, -1)), 0.0)
     return _in_units(information, base, dtype)

@@ -58,8 +58,10 @@ def apply_temperature(logits: ArrayLike, *, temperature: float) -> np.ndarray:
         Logits of the same shape (and float dtype); ``-inf`` entries stay ``-inf``.
 
     Raises:
-        ValueError: ``temperature`` is not positive and finite, or ``logits`` has NaN, +inf,
-            no class or a row without a finite entry.
+        ValueError: ``temperature`` is not positive and finite, or so small that
+            ``logits / temperature`` overflows the dtype (:func:`sampling_probs` takes any
+            positive temperature), or ``logits`` has NaN, +inf, no class or a row without a
+            finite entry.
 
     Examples:
         >>> import xent
@@ -72,14 +74,40 @@ def apply_temperature(logits: ArrayLike, *, temperature: float) -> np.ndarray:
     """
     array, dtype = _checked_logits(logits)
     temperature = _validate.positive_number(temperature, "temperature")
-    # Divide in float64: z / T may overflow float32 for a tiny T; the overflow is +-inf.
-    with np.errstate(over="ignore"):
-        result = array.astype(np.float64) / temperature
-    if np.isposinf(result).any() or not np.isfinite(result).any(axis=-1).all():
+    result = _divided(array, temperature, dtype)
+    if _overflows(result):
         raise ValueError(
-            f"temperature={temperature!r} is too small: logits / temperature overflows"
+            f"temperature={temperature!r} is too small: logits / temperature overflows "
+            f"{np.dtype(dtype).name}"
         )
-    return _validate.cast(result, dtype)
+    return result
+
+
+def _divided(array: np.ndarray, temperature: float, dtype: np.dtype[Any]) -> np.ndarray:
+    """``array / temperature`` in the output dtype, divided in float64 (overflow: +-inf)."""
+    with np.errstate(over="ignore"):
+        return _validate.cast(array.astype(np.float64) / temperature, dtype)
+
+
+def _overflows(result: np.ndarray) -> bool:
+    """Whether a division overflowed the dtype: a +inf, or a row left without a finite entry."""
+    return bool(np.isposinf(result).any() or not np.isfinite(result).any(axis=-1).all())
+
+
+def _tempered(logits: ArrayLike, temperature: float) -> np.ndarray:
+    """Logits at temperature ``T`` for sampling, for every ``T > 0``.
+
+    ``z / T`` when it fits the dtype. When it overflows (a tiny ``T``), the logits are first
+    shifted by their row maximum, which changes no probability: the maximum becomes 0 and
+    the rest can only fall towards ``-inf``, so the result is the argmax limit.
+    """
+    array, dtype = _checked_logits(logits)
+    temperature = _validate.positive_number(temperature, "temperature")
+    result = _divided(array, temperature, dtype)
+    if _overflows(result):
+        shifted = array.astype(np.float64) - array.max(axis=-1, keepdims=True)
+        result = _divided(shifted, temperature, dtype)
+    return result
 
 
 def _top_k_count(value: int | None, num_classes: int) -> int | None:
@@ -211,7 +239,9 @@ def sampling_probs(
 
     Args:
         logits: shape ``(..., K)``.
-        temperature: ``T > 0`` (default 1: unchanged).
+        temperature: ``T > 0`` (default 1: unchanged). Any positive value: where ``z / T``
+            would overflow, the logits are shifted by their row maximum first (no probability
+            changes), so a tiny ``T`` gives the argmax limit, tied maxima sharing the mass.
         top_k: keep the ``top_k`` largest logits (default None: no top-k filter).
         top_p: keep the nucleus of mass ``top_p`` (default None: no top-p filter).
 
@@ -229,7 +259,7 @@ def sampling_probs(
         Holtzman, A., Buys, J., Du, L., Forbes, M. and Choi, Y. (2020). The curious case of
         neural text degeneration. *ICLR 2020*.
     """
-    filtered = apply_temperature(logits, temperature=temperature)
+    filtered = _tempered(logits, temperature)
     if top_k is not None:
         filtered = top_k_filter(filtered, top_k)
     if top_p is not None:
@@ -260,7 +290,7 @@ def sample(
         logits: shape ``(..., K)``.
         rng: the random generator to draw from.
         seed: a seed for a fresh generator, instead of ``rng``.
-        temperature: ``T > 0`` (default 1).
+        temperature: ``T > 0`` (default 1); any positive value, as in :func:`sampling_probs`.
         top_k: keep the ``top_k`` largest logits (default None).
         top_p: keep the nucleus of mass ``top_p`` (default None).
 
