@@ -54,13 +54,32 @@ def test_infinite_logits_give_the_exact_limits() -> None:
     assert xent.softmax([INF, 1.0]).tolist() == [1.0, 0.0]
 
 
-def test_a_zero_weight_at_a_minus_inf_log_probability_costs_nothing() -> None:
-    # PyTorch: nll_loss([[-inf, 0]], [0], weight=[0, 1], reduction="none") is [nan]: 0 * inf.
-    loss = xent.nll_loss([[-INF, 0.0]], [0], weight=[0.0, 1.0], reduction="none")
-    assert loss.tolist() == [0.0]
+#: Every loss with a weight, called on a first sample whose loss is infinite (or NaN, with
+#: ``bad=NAN``) and whose weight is 0, and a second, ordinary one of weight 1.
+WEIGHTED_LOSSES = {
+    "nll_loss": lambda bad: xent.nll_loss(
+        [[bad, 0.0], [0.0, -1.0]], [0, 1], weight=[0.0, 1.0], reduction="none"),
+    "softmax_cross_entropy": lambda bad: xent.softmax_cross_entropy(
+        [[bad, 0.0], [0.0, -1.0]], [0, 1], weight=[0.0, 1.0], reduction="none"),
+    "focal_loss": lambda bad: xent.focal_loss(
+        [[bad, 0.0], [0.0, -1.0]], [0, 1], weight=[0.0, 1.0], reduction="none"),
+    "binary_cross_entropy_with_logits": lambda bad: xent.binary_cross_entropy_with_logits(
+        [bad, 0.3], [1.0, 1.0], weight=[0.0, 1.0], reduction="none"),
+    "binary_cross_entropy_with_logits, pos_weight": (
+        lambda bad: xent.binary_cross_entropy_with_logits(
+            [bad, 0.3], [1.0, 1.0], pos_weight=[0.0, 1.0], reduction="none")),
+}
+
+
+@pytest.mark.parametrize("loss", WEIGHTED_LOSSES.values(), ids=WEIGHTED_LOSSES.keys())
+def test_a_zero_weight_at_a_minus_inf_log_probability_costs_nothing(loss) -> None:
+    # PyTorch: nll_loss([[-inf, 0]], [0], weight=[0, 1], reduction="none") is [nan]: 0 * inf;
+    # so is a padding mask of 0 over a saturated logit in binary_cross_entropy_with_logits.
+    with np.errstate(all="raise"):
+        values = loss(-INF)
+    assert values[0] == 0.0 and np.isfinite(values[1]) and values[1] > 0
     # A NaN stays NaN, weight or no weight.
-    loss = xent.nll_loss([[NAN, 0.0]], [0], weight=[0.0, 1.0], reduction="none")
-    assert np.isnan(loss).all()
+    assert np.isnan(loss(NAN)[0])
 
 
 def test_the_softmax_family_reduces_the_last_axis_by_default() -> None:

@@ -575,13 +575,16 @@ def _binary_cross_entropy_with_logits(
         loss = np.where(positive == 0, 0, positive * softplus(-z)) + np.where(
             negative == 0, 0, negative * softplus(z)
         )
+        loss = np.where(np.isnan(z), np.nan, loss)  # a NaN logit gives NaN, whatever the weights
         grad = None
         if need_grad:
             grad = negative * sigmoid(z) - positive * sigmoid(-z)
             if w is not None:
                 grad = grad * w
         if w is not None:
-            loss = loss * w
+            # A sample of weight 0 costs nothing, even at an infinite logit (0 log 0 = 0, as
+            # for a class weight); a NaN stays NaN.
+            loss = np.where((w == 0) & ~np.isnan(loss), 0, loss * w)
     loss, grad = _reduce(loss, grad, reduction, loss.size)
     if grad is not None:
         grad = np.broadcast_to(grad, z.shape)
