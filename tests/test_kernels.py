@@ -292,6 +292,17 @@ def test_compiled_kernel_keeps_a_confident_rows_tiny_loss(compiled):
     np.testing.assert_allclose(grad[:, 0], -mass, rtol=1e-6)
 
 
+def test_compiled_kernel_keeps_classes_whose_exponentials_are_subnormal(compiled):
+    # 999 classes 88 to 103 below the top: each e^{z_j - m} is a subnormal float32, their sum
+    # (the loss) a normal one. Flushing them to 0 made the loss exactly 0.
+    z = np.zeros((4, 1000), dtype=np.float32)
+    z[:, 1:] = -np.linspace(88.0, 103.0, 999, dtype=np.float32)
+    loss, grad = xent.softmax_cross_entropy_with_grad(z, np.zeros(4, int), reduction="none")
+    mass = np.sum(np.exp(z[0, 1:].astype(np.float64)))
+    np.testing.assert_allclose(loss, mass, rtol=1e-4)
+    np.testing.assert_allclose(grad[:, 0], -mass, rtol=1e-4)
+
+
 def test_compiled_exponential_is_within_two_ulp_of_the_true_one():
     numba_kernel = pytest.importorskip("xent._rows_numba")
     numba = pytest.importorskip("numba")
@@ -301,16 +312,18 @@ def test_compiled_exponential_is_within_two_ulp_of_the_true_one():
         for i in range(x.shape[0]):
             out[i] = numba_kernel.exp_nonpositive(x[i])
 
-    x = -np.geomspace(1e-8, 87.0, 100_001).astype(np.float32)
-    x = np.concatenate([x, np.float32([0.0, -87.0, -87.5, -100.0, -np.inf])])
+    x = -np.geomspace(1e-8, 110.0, 100_001).astype(np.float32)
+    x = np.concatenate([x, np.float32([0.0, -87.0, -87.5, -100.0, -103.9, -104.0, -np.inf])])
     got = np.empty_like(x)
     exp_all(x, got)
     want = np.exp(x.astype(np.float64))
-    normal = x >= -87.0
-    ulp = np.spacing(want[normal].astype(np.float32)).astype(np.float64)
-    assert np.max(np.abs(got[normal] - want[normal]) / ulp) <= 2
+    # to within 2 ulp where e^x is a normal float32, and where it is subnormal (x < -87.3)
+    # to within 2 of the subnormals' fixed spacing, 2^-149, not flushed to 0
+    ulp = np.spacing(want.astype(np.float32)).astype(np.float64)
+    assert np.max(np.abs(got - want) / ulp) <= 2
     assert got[x == 0] == 1  # the top entry's e^0 is exactly 1
-    assert np.all(got[~normal] == 0)
+    assert np.all(got[(x > -103.0) & (x < -87.5)] > 0)
+    assert np.all(got[x <= -104.0] == 0)
 
 
 def test_compiled_kernel_is_bit_identical_for_every_thread_count(compiled, threads):
