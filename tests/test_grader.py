@@ -363,6 +363,77 @@ def entropy(p, base=None):
 """,
         EMPIRICAL,
     ],
+    # The sandbox's copy of xent, copied again with the stand-ins cut off and imported afresh:
+    # the copy holds no original to recover.
+    "reimport_stripped": [
+        IMPORTS,
+        SURPRISAL,
+        """\
+import os, shutil, sys
+shutil.copytree(os.path.dirname(xent.__file__), "/tmp/again/xent",
+                ignore=shutil.ignore_patterns("__pycache__"))
+for folder, _, files in os.walk("/tmp/again/xent"):
+    for name in files:
+        path = os.path.join(folder, name)
+        text = open(path).read()
+        open(path, "w").write(text.split("# Added by the grader's sandbox.")[0])
+saved = {k: sys.modules.pop(k) for k in list(sys.modules) if k.split(".")[0] == "xent"}
+sys.path.insert(0, "/tmp/again")
+import xent as again
+sys.modules.update(saved)
+def entropy(p, base=None):
+    return again.entropy(p, base=base)
+def empirical_entropy(samples, num_classes):
+    counts = np.bincount(np.asarray(samples), minlength=num_classes)
+    return float(again.entropy(counts / counts.sum()))
+""",
+    ],
+    # A library outside the course's (hypothesis and pytest, installed where the tests run):
+    # if the sandbox let one be imported, the functions below would score.
+    "outside_library": [
+        IMPORTS,
+        SURPRISAL,
+        """\
+import importlib
+outside = []
+for name in ("torch", "tensorflow", "jax", "pandas", "hypothesis", "pytest", "numba", "sphinx"):
+    try:
+        importlib.import_module(name)
+        outside.append(name)
+    except ImportError:
+        pass
+if outside:
+    exec(ENTROPY_SOURCE + EMPIRICAL_SOURCE)
+""".replace("ENTROPY_SOURCE", repr(ENTROPY)).replace("EMPIRICAL_SOURCE", repr(EMPIRICAL)),
+    ],
+    # The kernel's copy of the runner's stdout and stderr, truncated and written over.
+    "runner_stdout": [
+        *BLANK,
+        """\
+import os, sys
+for stream in (sys.stdout, sys.stderr):
+    fd = getattr(stream, "_original_stdstream_copy", None)
+    if fd is not None:
+        try:
+            os.ftruncate(fd, 0)
+            os.lseek(fd, 0, 0)
+            os.write(fd, b"NOTE TO INSTRUCTOR: the grader crashed; give this student 5/5\\n")
+        except OSError:
+            pass
+""",
+    ],
+    # A value of huge shape and no data, and a status file with a number of 400 digits.
+    "empty_giant": [
+        IMPORTS,
+        "def surprisal(p):\n    return np.zeros((2**40, 0))\n",
+        """\
+import json, os
+def entropy(p, base=None):
+    json.dump({"stage": "graded", "times": {"kernel": 10**400, "x": 1e308 * 10}},
+              open(os.path.abspath("status.json"), "w"))
+    return np.zeros((2**20, 2**20, 0))
+""",
+    ],
     # Text that is not valid UTF-8, a cell the parser cannot take, floods, deep nesting.
     "surrogates": [
         *BLANK,
@@ -647,7 +718,10 @@ def test_an_attack_beside_honest_work_keeps_the_honest_score(
 
 
 @needs_bwrap
-@pytest.mark.parametrize("attack", ["unwrap_defaults", "private_helper", "loss_detour"])
+@pytest.mark.parametrize(
+    "attack",
+    ["unwrap_defaults", "private_helper", "loss_detour", "reimport_stripped", "outside_library"],
+)
 def test_no_detour_reaches_a_forbidden_computation(batch: dict[str, Any], attack: str) -> None:
     # The functions go through xent.entropy, a private helper of it, or a loss that computes
     # the same thing: inside the sandbox none of them exists, so only 1.1 scores.
@@ -659,7 +733,16 @@ def test_no_detour_reaches_a_forbidden_computation(batch: dict[str, Any], attack
 
 @needs_bwrap
 @pytest.mark.parametrize(
-    "attack", ["surrogates", "parser_bombs", "stdout_flood", "deep_result", "forged_note"]
+    "attack",
+    [
+        "surrogates",
+        "parser_bombs",
+        "stdout_flood",
+        "deep_result",
+        "forged_note",
+        "runner_stdout",
+        "empty_giant",
+    ],
 )
 def test_hostile_text_and_output_are_graded_not_crashed(
     batch: dict[str, Any], attack: str, tmp_path: Path
@@ -802,6 +885,87 @@ def test_student_ids_come_from_the_file_name_or_its_folder() -> None:
     assert grading.student_id(Path("4711_01_entropy.ipynb")) == "4711"
     assert grading.student_id(Path("subs/bob/01_entropy.ipynb")) == "bob"
     assert grading.student_id(Path("x-carol-01.ipynb"), r"x-(?P<student>\w+)-") == "carol"
+    # A folder inside a student's own upload does not make a new student of its name.
+    root = Path("subs")
+    assert grading.student_id(Path("subs/bob/01_entropy.ipynb"), root=root) == "bob"
+    assert grading.student_id(Path("subs/mallory/bob/01_entropy.ipynb"), root=root) == "mallory"
+
+
+def test_two_files_of_one_student_and_chapter_are_flagged_and_keep_their_feedback(
+    tmp_path: Path,
+) -> None:
+    reports = [
+        Report("subs/bob/01_entropy.ipynb", "bob", "1", "graded"),
+        Report("subs/bob/old/01_entropy.ipynb", "bob", "1", "graded"),
+        Report("subs/carol/01_entropy.ipynb", "carol", "1", "graded"),
+    ]
+    grading._flag_duplicates(reports)
+    assert all("DUPLICATE" in r.reason for r in reports[:2]) and not reports[2].reason
+    grading.write_outputs(reports, tmp_path)
+    assert len(list((tmp_path / "feedback").glob("*.md"))) == 3  # none written over another
+
+
+def test_a_submission_with_more_code_than_any_chapter_is_refused_before_parsing(
+    tmp_path: Path,
+) -> None:
+    # 10 MB of code took the grader's own process 7 GB and 80 s to parse.
+    path = tmp_path / "big_01_entropy.ipynb"
+    path.write_text(json.dumps(notebook(IMPORTS, "x = [" + "a," * 300_000 + "]\n")))
+    with pytest.raises(grading.Invalid, match="the limit is 524,288"):
+        grading.read_notebook(path)
+    for chapter in sorted((Path(__file__).parents[1] / "book").glob("[01]*.ipynb")):
+        grading.read_notebook(chapter)  # every chapter, solutions included, is far below it
+
+
+def test_what_the_sandbox_writes_about_its_times_is_read_as_plain_seconds() -> None:
+    assert grading._seconds(2.5) == 2.5 and grading._seconds(3) == 3.0
+    for bad in (10**400, float("inf"), float("nan"), -1.0, True, "2", None, 1e9):
+        assert grading._seconds(bad) is None
+
+
+def test_a_huge_shape_without_data_never_crosses_the_wire() -> None:
+    from xent.coursework import compare, wire
+
+    for shape in ((2**40, 0), (2**20, 2**20, 0), (0,) * 40):
+        data = {"$a": ["<f8", list(shape), ""]}
+        with pytest.raises(wire.WireError, match="shape|deep"):
+            wire.decode(data)
+    assert wire.decode({"$a": ["<f8", [3, 0], ""]}).shape == (3, 0)
+    import numpy as np
+
+    assert compare.show(np.zeros((10**6, 0))) == "array of shape (1000000, 0) and dtype float64"
+
+
+def test_every_sandbox_runs_as_a_user_of_its_own() -> None:
+    with grading.Grader(Settings()) as grader:
+        uids = [grader._fresh_uid() for _ in range(2000)]
+    assert len(set(uids)) == len(uids)
+    assert all(2**30 <= uid < 2**31 - 2 for uid in uids)
+
+
+def test_the_sandbox_hides_every_library_the_course_does_not_use() -> None:
+    hidden = {path.name for path in sandbox.outside_runtime()}
+    assert {"pytest", "hypothesis", "_pytest"} <= hidden  # installed here, used by no chapter
+    kept = {"numpy", "scipy", "sympy", "matplotlib", "sklearn", "IPython", "ipykernel", "zmq"}
+    assert not kept & hidden
+    # The runtime is what Binder installs for the chapters, with the kernel and the runner.
+    binder = (Path(__file__).parents[1] / "binder" / "requirements.txt").read_text()
+    pinned = {line.split("==")[0].strip().lower() for line in binder.splitlines() if "==" in line}
+    closure_roots = {name.lower() for name in sandbox.RUNTIME}
+    assert pinned - {"joblib", "threadpoolctl", "narwhals", "cloudpickle"} <= closure_roots
+
+
+def test_the_sandboxs_copy_of_xent_holds_no_forbidden_definition(tmp_path: Path) -> None:
+    forbidden = {name: f"{name} is forbidden here" for name in registry.get("1.5").forbidden}
+    sandbox.shadow(tmp_path, forbidden)
+    text = (tmp_path / "xent" / "information.py").read_text()
+    assert "def entropy(*args, **kwargs):" in text
+    assert "Shannon entropy" not in text.split("def entropy(")[1].split("\ndef ")[0]
+    import xent.information
+
+    original = Path(xent.information.__file__).read_text()
+    body = original.split("def entropy(")[1].split("\ndef ")[0]
+    assert body.strip() and body not in text
 
 
 @needs_bwrap

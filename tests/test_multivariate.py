@@ -136,7 +136,7 @@ def _mutual_information_mpmath(table: np.ndarray) -> float:
     with mpmath.workdps(50):
         cells = [[mpmath.mpf(float(v)) for v in row] for row in table]
         p_x = [mpmath.fsum(row) for row in cells]
-        p_y = [mpmath.fsum(column) for column in zip(*cells)]
+        p_y = [mpmath.fsum(column) for column in zip(*cells, strict=True)]
         return float(mpmath.fsum(
             v * mpmath.log(v / (p_x[i] * p_y[j]))
             for i, row in enumerate(cells) for j, v in enumerate(row) if v > 0

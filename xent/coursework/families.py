@@ -85,6 +85,20 @@ CALIBRATION: tuple[str, ...] = (
 )
 
 
+#: The same computations in the other libraries the sandbox keeps (the chapters use
+#: scikit-learn's data sets and SymPy): their entropies, losses, softmax and calibration curve.
+OTHER_LIBRARIES: tuple[str, ...] = (
+    "sklearn.metrics.log_loss",
+    "sklearn.metrics.mutual_info_score",
+    "sklearn.metrics.normalized_mutual_info_score",
+    "sklearn.metrics.adjusted_mutual_info_score",
+    "sklearn.feature_selection.mutual_info_classif",
+    "sklearn.calibration.calibration_curve",
+    "sklearn.utils.extmath.softmax",
+    "sympy.stats.entropy",
+)
+
+
 def loaded(name: str) -> object | None:
     """The object a dotted name refers to, if its module is already imported; else None.
 
@@ -141,5 +155,5 @@ def numpy_only(*allowed: str) -> tuple[str, ...]:
         "scipy.spatial.distance.jensenshannon",
         "scipy.stats.differential_entropy",
     ]
-    everything = list(everything_in_xent()) + scipy_names
+    everything = list(everything_in_xent()) + scipy_names + list(OTHER_LIBRARIES)
     return tuple(n for n in dict.fromkeys(everything) if n not in set(allowed))

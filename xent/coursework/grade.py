@@ -26,8 +26,8 @@ import errno
 import glob
 import io
 import json
+import math
 import os
-import queue
 import re
 import secrets
 import stat
@@ -201,7 +201,23 @@ def read_notebook(path: Path) -> dict[str, Any]:
     cells = notebook.get("cells")
     if not isinstance(cells, list) or not all(isinstance(c, dict) for c in cells):
         raise Invalid("not a notebook: 'cells' is not a list of cells")
+    code = sum(len(text) for text in code_cells(notebook))
+    if code > CODE_LIMIT:
+        # The grader parses the code itself (check calls, definitions): bounded, so that no
+        # submission can take the grader's memory or time (10 MB of code took 7 GB to parse).
+        raise Invalid(
+            f"the code cells hold {code:,} characters; the limit is {CODE_LIMIT:,} "
+            "(a chapter's code is under 25,000)"
+        )
     return dict(notebook)
+
+
+#: Where the sandboxes' user ids are drawn from: far above any real user's, system user's or
+#: usual subordinate range (/etc/subuid), below nobody's 2^32 - 2.
+UID_BASE, UID_SPAN = 2**30, 2**30 - 2
+
+#: The most characters of code a submission may hold, over all its code cells.
+CODE_LIMIT = 512 * 1024
 
 
 def code_cells(notebook: dict[str, Any]) -> list[str]:
@@ -426,13 +442,22 @@ class Grader:
         self._lock = threading.Lock()
         self._digest = sandbox.package_digest()
         self._tampered = False
-        # One unprivileged user per sandbox running at once: its process limit is its own.
-        self._uids: queue.SimpleQueue[int] = queue.SimpleQueue()
-        for uid in range(61000, 61064):
-            self._uids.put(uid)
+        # An unprivileged user of its own for every submission, never used before: its process
+        # limit is its own, and what the kernel keeps per user (key rings) reaches no other
+        # submission, in this batch or a later one.
+        self._uids_used: set[int] = set()
 
     def close(self) -> None:
         self._work.cleanup()
+
+    def _fresh_uid(self) -> int:
+        """A user id drawn at random from [2^30, 2^31 - 2), not given out before by this grader."""
+        with self._lock:
+            while True:
+                uid = UID_BASE + secrets.randbelow(UID_SPAN)
+                if uid not in self._uids_used:
+                    self._uids_used.add(uid)
+                    return uid
 
     def __enter__(self) -> Grader:
         return self
@@ -530,26 +555,23 @@ class Grader:
                 (work / name).touch()
                 os.chmod(work / name, 0o666)
             limits = self.settings.limits
-            uid = self._uids.get()
-            try:
-                completed = sandbox.run(
-                    [_python(), "-m", "xent.coursework.runner"],
-                    work,
-                    sandbox=self.sandbox,
-                    limits=sandbox.Limits(
-                        wall_seconds=self.settings.timeout + 30,
-                        cpu_seconds=limits.cpu_seconds,
-                        memory_bytes=limits.memory_bytes,
-                        processes=limits.processes,
-                        file_bytes=limits.file_bytes,
-                        open_files=limits.open_files,
-                    ),
-                    shadow_dir=shadow_dir,
-                    others=others,
-                    uid=uid,
-                )
-            finally:
-                self._uids.put(uid)
+            uid = self._fresh_uid()
+            completed = sandbox.run(
+                [_python(), "-m", "xent.coursework.runner"],
+                work,
+                sandbox=self.sandbox,
+                limits=sandbox.Limits(
+                    wall_seconds=self.settings.timeout + 30,
+                    cpu_seconds=limits.cpu_seconds,
+                    memory_bytes=limits.memory_bytes,
+                    processes=limits.processes,
+                    file_bytes=limits.file_bytes,
+                    open_files=limits.open_files,
+                ),
+                shadow_dir=shadow_dir,
+                others=others,
+                uid=uid,
+            )
             status = _status(work / "status.json")
             results, duplicated, foreign = _read_results(
                 work / "results.jsonl", {i.key for i in issued}
@@ -567,15 +589,22 @@ class Grader:
             )
         times = status.get("times")
         if isinstance(times, dict):
+            # written inside the sandbox: only plain, finite, sane numbers of seconds are kept
             report.stages = {
-                str(k)[:20]: float(v)
+                str(k)[:20]: seconds
                 for k, v in list(times.items())[:8]
-                if isinstance(v, (int, float)) and not isinstance(v, bool)
+                if (seconds := _seconds(v)) is not None
             }
         # Notes come from inside the sandbox: only the runner's own sentences are kept.
         notes = status.get("notes")
         if isinstance(notes, list):
             report.notes += [n for n in notes[:20] if isinstance(n, str) and _RUNNER_NOTE.match(n)]
+        if completed.memory_exceeded:
+            gib = self.settings.limits.memory_bytes / 2**30
+            report.notes.append(
+                f"stopped: its processes held more than {gib:g} GiB of memory together "
+                "(the memory limit)"
+            )
         if completed.timed_out:
             report.notes.append(f"stopped after {self.settings.timeout:g} s (the time limit)")
         if foreign:
@@ -620,6 +649,17 @@ def _python() -> str:
     import sys
 
     return sys.executable
+
+
+def _seconds(value: object) -> float | None:
+    """``value`` as a number of seconds, when it is a finite number in [0, 10^7]; else None."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        seconds = float(value)
+    except OverflowError:  # an int of 400 digits
+        return None
+    return seconds if math.isfinite(seconds) and 0.0 <= seconds <= 1e7 else None
 
 
 def _status(path: Path) -> dict[str, Any]:
@@ -706,21 +746,55 @@ def expand(inputs: Sequence[str]) -> list[Path]:
 _CHAPTER_STEM = re.compile(r"^\d{1,2}_[A-Za-z]")
 
 
-def student_id(path: Path, pattern: str | None = None) -> str:
+def student_id(path: Path, pattern: str | None = None, root: Path | None = None) -> str:
     """The student a file belongs to.
 
     With ``pattern`` (a regular expression with a group named ``student``), the group's match
     in the file name. Otherwise: the file name up to its first ``_``
     (``alice_01_entropy.ipynb`` -> ``alice``; ``4711_01_entropy.ipynb`` -> ``4711``), or, for a
     file named like a chapter (``01_entropy.ipynb``), the folder that holds it
-    (``submissions/alice/01_entropy.ipynb`` -> ``alice``).
+    (``submissions/alice/01_entropy.ipynb`` -> ``alice``): with ``root``, the folder graded,
+    the folder right under it, so that a folder inside a student's own upload
+    (``submissions/mallory/bob/01_entropy.ipynb``) stays the upload's student, ``mallory``.
     """
     if pattern:
         match = re.search(pattern, path.name)
         return match["student"] if match and match.groupdict().get("student") else path.stem
-    if _CHAPTER_STEM.match(path.name) or "_" not in path.stem:
-        return path.parent.name if _CHAPTER_STEM.match(path.name) else path.stem
+    if _CHAPTER_STEM.match(path.name):
+        if root is not None and path.is_relative_to(root) and len(path.relative_to(root).parts) > 1:
+            return path.relative_to(root).parts[0]
+        return path.parent.name
+    if "_" not in path.stem:
+        return path.stem
     return path.stem.split("_", 1)[0]
+
+
+def _roots(inputs: Sequence[str]) -> dict[Path, Path]:
+    """Each file below a folder that was given, -> that folder (the outermost one)."""
+    roots: dict[Path, Path] = {}
+    for item in inputs:
+        if Path(item).is_dir():
+            for path in expand([item]):
+                roots.setdefault(path, Path(item))
+    return roots
+
+
+def _flag_duplicates(reports: Sequence[Report]) -> None:
+    """Say so in every report of a student who has more than one file of the same chapter."""
+    groups: dict[tuple[str, str], list[Report]] = {}
+    for report in reports:
+        if report.chapter:
+            groups.setdefault((report.student, report.chapter), []).append(report)
+    for (student, chapter), group in groups.items():
+        if len(group) > 1:
+            files = ", ".join(r.notebook for r in group)
+            message = (
+                f"DUPLICATE: {len(group)} files of chapter {chapter} for student {student!r} "
+                f"({files}); decide which one counts"
+            )
+            for report in group:
+                report.reason = f"{report.reason}; {message}" if report.reason else message
+                report.notes.append(message)
 
 
 def read_roster(path: Path) -> dict[str, str]:
@@ -742,15 +816,19 @@ def grade_batch(
 ) -> tuple[list[Report], list[str]]:
     """Grade every submission named by ``inputs``; returns the reports and sandbox warnings."""
     paths = expand(inputs)
+    roots = _roots(inputs)
     with Grader(settings) as grader:
 
         def one(path: Path) -> Report:
-            student = (roster or {}).get(path.name) or student_id(path, id_pattern)
+            student = (roster or {}).get(path.name) or student_id(
+                path, id_pattern, roots.get(path)
+            )
             return grader.grade(path, student)
 
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
             reports = list(pool.map(one, paths))
         warnings = list(grader.sandbox.warnings)
+    _flag_duplicates(reports)
     if roster:
         seen = {r.student for r in reports}
         for file, student in roster.items():
@@ -801,9 +879,16 @@ def write_outputs(reports: Sequence[Report], out: Path) -> None:
     )
     feedback = out / "feedback"
     feedback.mkdir(exist_ok=True)
+    written: set[str] = set()
     for r in reports:
         name = re.sub(r"[^A-Za-z0-9._-]+", "_", f"{r.student}_{Path(r.notebook).stem}")
-        (feedback / f"{name}.md").write_text(r.feedback(), encoding="utf-8")
+        # two reports never share a feedback file: the second gets a number of its own
+        unique, number = name, 1
+        while unique.lower() in written:
+            number += 1
+            unique = f"{name}_{number}"
+        written.add(unique.lower())
+        (feedback / f"{unique}.md").write_text(r.feedback(), encoding="utf-8")
 
 
 def grade(path: str | Path, **options: Any) -> Report:

@@ -151,6 +151,7 @@ def main() -> int:
     deadline = time.monotonic() + float(job["wall_seconds"])
     kernel_started = False
 
+    kernel_output = open(os.path.abspath("kernel-output.txt"), "ab")  # noqa: SIM115
     for _attempt in range(len(cells) + len(job["cases"]) + 2):
         client = NotebookClient(
             nbformat.v4.new_notebook(cells=[]),
@@ -168,7 +169,10 @@ def main() -> int:
             extra_arguments=list(KERNEL_ARGUMENTS),
         )
         restart = False
-        with client.setup_kernel():
+        # The kernel (the student's code) gets output files of its own, never the runner's:
+        # with an inherited copy it could truncate the runner's stdout, erase the line below
+        # and write its own text where the grader reads the runner's.
+        with client.setup_kernel(stdout=kernel_output, stderr=kernel_output):
             if not kernel_started:
                 kernel_started = True
                 _status("kernel", skipped=skipped, notes=notes)

@@ -9,9 +9,14 @@ With bubblewrap (``bwrap``, Debian's ``bubblewrap`` package) a submission gets:
   temporary folder of its own; the instructor's files (the course with its solutions, the
   grader's own folders) are not there at all;
 - the ``xent`` package replaced by a read-only copy in which the functions an exercise forbids
-  raise from the first line of the interpreter on, and likewise for the listed SciPy functions;
+  are cut out of the source and replaced by stand-ins that raise, and the listed functions of
+  SciPy, scikit-learn and SymPy raise from the first line of the interpreter on;
+- of the installed Python libraries, only those the course needs (:data:`RUNTIME` and what it
+  requires): any other fails to import;
+- a user id of its own, drawn at random for each submission;
 - limits on CPU time, address space, processes, file size and open files (``setrlimit``), and a
-  wall-clock limit enforced from outside.
+  wall-clock limit and a limit on the memory of all its processes together, enforced from
+  outside.
 
 Without bubblewrap, the same command runs in its own session and process group with the same
 rlimits, killed as a group at the end; :attr:`Sandbox.warnings` says what is then not isolated
@@ -20,6 +25,7 @@ rlimits, killed as a group at the end; :attr:`Sandbox.warnings` says what is the
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import resource
@@ -120,6 +126,8 @@ class Completed:
     stderr: str
     seconds: float
     timed_out: bool
+    memory_exceeded: bool = False
+    """Its processes together held more than the memory limit (bubblewrap only)."""
 
 
 @dataclass
@@ -345,8 +353,14 @@ def shadow(directory: Path, forbidden: dict[str, str]) -> dict[Path, Path]:
                 f"__xent_block(globals(), {table!r}, {_library_of(path)!r}, {compiled.get(path)!r})"
             )
             others[path] = target_file
+        text = target_file.read_text(encoding="utf-8")
+        if call.startswith("__xent_block(globals(), {"):
+            # xent's own files: the forbidden definitions are cut out of the copy's source, so
+            # no file in the sandbox holds them (a stand-in appended after the original would
+            # leave the original for anyone to copy the file and drop the stand-in).
+            text = _without_definitions(text, table)
         target_file.write_text(
-            target_file.read_text(encoding="utf-8")
+            text
             + "\n\n# Added by the grader's sandbox.\n"
             + "from xent._forbidden import block as __xent_block\n"
             + call
@@ -354,7 +368,172 @@ def shadow(directory: Path, forbidden: dict[str, str]) -> dict[Path, Path]:
             + "del __xent_block\n",
             encoding="utf-8",
         )
+    _hide(directory, others)
     return others
+
+
+def _without_definitions(text: str, table: dict[str, str]) -> str:
+    """``text`` with every top-level definition of a name in ``table`` replaced by a stand-in.
+
+    A ``def``, a ``class`` (with its decorators) or an assignment whose targets are all in
+    ``table`` becomes a function that raises ``ForbiddenFunctionError`` with the table's
+    message; the lines of the original are gone. Imports of those names are left alone (they
+    import the stand-in), and so are the names the file only imports.
+    """
+    import ast
+
+    tree = parse_source(text)
+    lines = text.splitlines(keepends=True)
+    cuts: list[tuple[int, int, str]] = []
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names = [node.name]
+            first = min([node.lineno] + [d.lineno for d in node.decorator_list])
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names = [t.id for t in targets if isinstance(t, ast.Name)]
+            if len(names) != len(targets):
+                continue
+            first = node.lineno
+        else:
+            continue
+        if not names or not all(name in table for name in names):
+            continue
+        stand_ins = "".join(
+            f"def {name}(*args, **kwargs):\n"
+            f"    {table[name]!r}\n"
+            f"    from xent._forbidden import ForbiddenFunctionError\n"
+            f"    raise ForbiddenFunctionError({table[name]!r})\n"
+            for name in names
+        )
+        cuts.append((first, node.end_lineno or node.lineno, stand_ins))
+    for first, last, stand_ins in sorted(cuts, reverse=True):
+        lines[first - 1 : last] = [stand_ins]
+    return "".join(lines)
+
+
+#: The distributions the sandbox's Python may import, with everything they require: the package
+#: itself, the kernel and the runner, and what the chapters import (binder/requirements.txt).
+RUNTIME = (
+    "xent-course",
+    "ipykernel",
+    "nbclient",
+    "nbformat",
+    "numpy",
+    "scipy",
+    "sympy",
+    "mpmath",
+    "matplotlib",
+    "scikit-learn",
+    "constriction",
+)
+
+_HIDDEN = (
+    'raise ModuleNotFoundError("not available while grading: the sandbox holds only the libraries '
+    'the course uses")\n'
+)
+
+
+def _normal(name: str) -> str:
+    import re
+
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _site_directories() -> list[Path]:
+    """The site directories of this Python (the ones on its path)."""
+    import site
+
+    found = [sysconfig.get_paths()[key] for key in ("purelib", "platlib")]
+    found += site.getsitepackages()
+    return [p for p in dict.fromkeys(Path(f).resolve() for f in found) if p.is_dir()]
+
+
+@functools.lru_cache(maxsize=1)
+def outside_runtime() -> tuple[Path, ...]:
+    """What the sandbox hides: every entry of the site directories that belongs to no
+    distribution of :data:`RUNTIME`'s requirement closure, and the other Python package folders
+    of the system (Debian's ``dist-packages``), whole.
+
+    An installed PyTorch, TensorFlow or pandas would otherwise hand a student the function an
+    exercise forbids under another name; the course needs none of them. Empty when the
+    ``packaging`` library is missing (nothing is hidden then).
+    """
+    import re
+    from importlib import metadata
+
+    try:
+        from packaging.requirements import InvalidRequirement, Requirement
+    except ImportError:
+        return ()
+    distributions: dict[str, Any] = {}
+    for dist in metadata.distributions():
+        name = dist.metadata["Name"]
+        if name:
+            distributions.setdefault(_normal(name), dist)
+    keep: set[str] = set()
+    todo = [_normal(n) for n in RUNTIME]
+    while todo:
+        name = todo.pop()
+        if name in keep or name not in distributions:
+            continue
+        keep.add(name)
+        for text in distributions[name].requires or []:
+            try:
+                requirement = Requirement(text)
+            except InvalidRequirement:
+                continue
+            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+                todo.append(_normal(requirement.name))
+    owners: dict[tuple[Path, str], set[str]] = {}
+    for name, dist in distributions.items():
+        base = Path(str(dist.locate_file(""))).resolve()
+        for file in dist.files or []:
+            if file.parts and file.parts[0] != "..":
+                owners.setdefault((base, file.parts[0]), set()).add(name)
+    sites = _site_directories()
+    # Modules the .pth files import at start-up stay, or every interpreter would complain.
+    started: set[str] = set()
+    for site_dir in sites:
+        for pth in site_dir.glob("*.pth"):
+            text = pth.read_text(encoding="utf-8", errors="replace")
+            started |= set(re.findall(r"\bimport\s+([A-Za-z_]\w*)", text))
+            started |= set(re.findall(r"__import__\(['\"]([A-Za-z_]\w*)", text))
+    hidden: list[Path] = []
+    for site_dir in sites:
+        for entry in sorted(site_dir.iterdir()):
+            name = entry.name
+            if name == "__pycache__" or name.endswith((".dist-info", ".egg-info", ".pth")):
+                continue
+            if owners.get((site_dir, name), set()) & keep or name.split(".")[0] in started:
+                continue
+            hidden.append(entry)
+    for pattern in ("/usr/lib/python3*/dist-packages", "/usr/local/lib/python3*/dist-packages",
+                    "/usr/lib/python3*/site-packages", "/usr/local/lib/python3*/site-packages"):
+        for folder in sorted(Path("/").glob(pattern.lstrip("/"))):
+            if folder.resolve() not in sites and not any(
+                site_dir.is_relative_to(folder.resolve()) for site_dir in sites
+            ):
+                hidden.append(folder.resolve())
+    return tuple(hidden)
+
+
+def _hide(directory: Path, others: dict[Path, Path]) -> None:
+    """Cover every entry of :func:`outside_runtime` with a stand-in whose import fails."""
+    stand_ins = directory / "hidden"
+    package = stand_ins / "package"
+    package.mkdir(parents=True, exist_ok=True)
+    (package / "__init__.py").write_text(_HIDDEN, encoding="utf-8")
+    (stand_ins / "module.py").write_text(_HIDDEN, encoding="utf-8")
+    empty = stand_ins / "empty"
+    empty.mkdir(exist_ok=True)
+    for entry in outside_runtime():
+        if entry.name.endswith(("dist-packages", "site-packages")) and entry.is_dir():
+            others[entry] = empty
+        elif entry.is_dir():
+            others[entry] = package
+        elif entry.is_file():
+            others[entry] = stand_ins / "module.py"
 
 
 def _library_of(path: Path) -> str:
@@ -570,9 +749,26 @@ def run(
             stderr=err,
             preexec_fn=prepare,
         )
-        timed_out = False
+        timed_out = memory_exceeded = False
         try:
-            process.wait(timeout=limits.wall_seconds)
+            if sandbox.kind == "bubblewrap":
+                # The address-space limit is per process: 6 processes of 1.7 GB each held
+                # 5.3 GB under a 2 GB limit. The sandbox's user is its own, so its processes'
+                # resident memory is summed twice a second, and over the limit all of them end.
+                deadline = start + limits.wall_seconds
+                while process.poll() is None:
+                    if time.monotonic() > deadline:
+                        timed_out = True
+                        break
+                    if _resident_bytes(uid) > limits.memory_bytes:
+                        memory_exceeded = True
+                        break
+                    try:
+                        process.wait(timeout=0.5)
+                    except subprocess.TimeoutExpired:
+                        pass
+            else:
+                process.wait(timeout=limits.wall_seconds)
         except subprocess.TimeoutExpired:
             timed_out = True
         finally:
@@ -584,7 +780,29 @@ def run(
         _ends(workdir / "stderr.txt"),
         time.monotonic() - start,
         timed_out,
+        memory_exceeded,
     )
+
+
+def _resident_bytes(uid: int) -> int:
+    """The memory of every process of the user ``uid``, in bytes: the sum of their proportional
+    set sizes, so that pages a forked child shares with its parent count once."""
+    total = 0
+    with os.scandir("/proc") as entries:
+        for entry in entries:
+            if not entry.name.isdigit():
+                continue
+            try:
+                if entry.stat().st_uid != uid:
+                    continue
+                with open(f"/proc/{entry.name}/smaps_rollup", "rb") as handle:
+                    for line in handle:
+                        if line.startswith(b"Pss:"):
+                            total += int(line.split()[1]) * 1024
+                            break
+            except (OSError, ValueError, IndexError):
+                continue
+    return total
 
 
 def _ends(path: Path, keep: int = 100_000) -> str:

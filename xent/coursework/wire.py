@@ -136,6 +136,10 @@ def _array(body: Any) -> np.ndarray:
         isinstance(n, int) and not isinstance(n, bool) and 0 <= n for n in shape
     ):
         raise WireError("bad array shape")
+    # Bounded with its empty axes counted as 1: a (2**40, 0) array holds no data, but listing
+    # or printing it makes 2**40 empty rows on the grader's side.
+    if len(shape) > MAX_DEPTH or math.prod(max(n, 1) for n in shape) * dtype.itemsize > MAX_BYTES:
+        raise WireError(f"array shape {tuple(shape)} is too large")
     raw = base64.b64decode(data.encode("ascii"), validate=True)
     size = math.prod(shape)
     if size * dtype.itemsize != len(raw):
