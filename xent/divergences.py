@@ -166,8 +166,9 @@ def hellinger_distance(p: ArrayLike, q: ArrayLike, *, axis: int = -1) -> np.ndar
     A metric on distributions, in ``[0, 1]``: ``1`` for disjoint supports. Its square is
     the f-divergence with ``f(t) = (sqrt(t) - 1)^2 / 2``
     (``f_divergence(p, q, "squared_hellinger")``). Some books leave out the factor ``1/2``,
-    which multiplies the distance by ``sqrt(2)``. Computed from the sum of squares, which
-    stays accurate for close ``p`` and ``q``, where ``1 - sum sqrt(p q)`` cancels.
+    which multiplies the distance by ``sqrt(2)``. Computed from the sum of squares, each root
+    difference as ``(p_i - q_i) / (sqrt(p_i) + sqrt(q_i))``: it stays accurate for close ``p``
+    and ``q``, where ``1 - sum sqrt(p q)`` and ``sqrt(p_i) - sqrt(q_i)`` cancel.
 
     Args:
         p: probabilities, shape ``(..., K)``.
@@ -197,7 +198,12 @@ def hellinger_distance(p: ArrayLike, q: ArrayLike, *, axis: int = -1) -> np.ndar
 
 
 def _squared_hellinger(p: np.ndarray, q: np.ndarray, axis: int) -> np.ndarray:
-    return np.asarray(np.sum((np.sqrt(p) - np.sqrt(q)) ** 2, axis=axis) / 2)
+    # sqrt(p) - sqrt(q) as (p - q) / (sqrt(p) + sqrt(q)): for close p and q the difference of
+    # the roots cancels (8 % off in float64, 3x in float32), p - q does not.
+    with np.errstate(invalid="ignore", divide="ignore"):
+        roots = np.sqrt(p) + np.sqrt(q)
+        difference = np.where(roots == 0, 0.0, (p - q) / roots)
+    return np.asarray(np.sum(difference * difference, axis=axis) / 2)
 
 
 def chi2_divergence(p: ArrayLike, q: ArrayLike, *, axis: int = -1) -> np.ndarray:
