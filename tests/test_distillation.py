@@ -190,10 +190,12 @@ def test_a_student_ruling_out_a_teacher_class_costs_infinity() -> None:
 
 
 def test_huge_logits_do_not_overflow() -> None:
-    loss, grad = xent.distillation_loss_with_grad(
-        [[1e308, 0.0, -1e308]], [[0.0, 1e308, 0.0]], temperature=0.5
-    )
-    assert np.isfinite(grad).all() and (np.isinf(loss) or np.isfinite(loss))
+    # gap / T = 2e308 overflows float64 although the loss, T^2 gap / T = 5e307, does not:
+    # refused, not an inf that the logits do not mean.
+    with pytest.raises(ValueError, match="too small for float64 logits.*rescale"):
+        xent.distillation_loss_with_grad(
+            [[1e308, 0.0, -1e308]], [[0.0, 1e308, 0.0]], temperature=0.5
+        )
     finite = xent.distillation_loss([[800.0, 0.0]], [[0.0, 800.0]], temperature=1.0)
     assert np.isclose(finite, 800.0, rtol=1e-12)
 
@@ -260,3 +262,27 @@ def test_scalars_and_empty_class_axes_are_refused() -> None:
         xent.distillation_loss(1.0, 1.0, temperature=1.0)
     with pytest.raises(ValueError, match="zero classes"):
         xent.distillation_loss(np.zeros((2, 0)), np.zeros((2, 0)), temperature=1.0)
+
+
+@pytest.mark.parametrize(
+    ("dtype", "temperature"),
+    [(np.float32, 1e-20), (np.float32, 1e-30), (np.float64, 1e-160), (np.float64, 1e-300)],
+)
+def test_a_tiny_temperature_gives_the_limit_t_times_the_gap(
+    dtype: type, temperature: float
+) -> None:
+    # T^2 underflowed the dtype (0 for float32 below T ~ 1e-19) while T^2 KL -> T * gap.
+    z = np.array([[0.0, 1.0]], dtype=dtype)
+    v = np.array([[1.0, 0.0]], dtype=dtype)
+    loss = xent.distillation_loss(z, v, temperature=temperature)
+    assert loss.dtype == dtype
+    assert float(loss) == pytest.approx(temperature, rel=1e-6)
+
+
+def test_a_temperature_whose_gaps_overflow_the_dtype_is_refused() -> None:
+    z = np.array([[0.0, 1.0]], dtype=np.float32)
+    v = np.array([[1.0, 0.0]], dtype=np.float32)
+    with pytest.raises(ValueError, match="temperature=1e-40 is too small for float32"):
+        xent.distillation_loss(z, v, temperature=1e-40)
+    # an infinite loss that the logits do mean stays: the student rules out the teacher's class
+    assert np.isposinf(xent.distillation_loss([[0.0, -np.inf]], [[0.0, 1.0]], temperature=1.0))

@@ -73,11 +73,25 @@ def _distillation(
         terms = _times_probability(p, log_p, log_p - log_q)
         kl = np.sum(np.where(log_p == -np.inf, 0, terms), axis=-1)
         # Gibbs' inequality: KL >= 0; a rounding just below 0 is noise (NaN stays NaN).
-        loss = temperature**2 * np.maximum(kl, 0)
+        # T * (T * KL), not T**2 * KL: T**2 underflows (float32 below T ~ 1e-19) while the
+        # KL grows like 1 / T, and the loss, about T times the logit gap, is representable.
+        loss = temperature * (temperature * np.maximum(kl, 0))
         grad = None
         if need_grad:
             q = student.exp_shifted / (1 + student.rest)
             grad = temperature * (q - p)
+    if np.isposinf(loss).any():
+        # Finite logits have a finite KL: an infinite one means a gap / T overflowed the dtype.
+        finite = np.ones(loss.shape, dtype=bool)
+        for logits in (student_logits, teacher_logits):
+            values = np.moveaxis(np.asarray(logits, dtype=np.float64), axis, -1)
+            finite &= np.isfinite(values).all(-1)
+        if (np.isposinf(loss) & finite).any():
+            remedy = "rescale the logits" if dtype == np.float64 else "pass float64 logits"
+            raise ValueError(
+                f"temperature={temperature!r} is too small for {np.dtype(dtype).name} logits: "
+                f"a logit gap divided by it overflows; {remedy}"
+            )
     reduced, grad = _reduce(loss, grad, reduction, loss.size)
     out_grad = None if grad is None else _validate.cast(np.moveaxis(grad, -1, axis), dtype)
     return _validate.cast(reduced, dtype), out_grad
@@ -127,7 +141,8 @@ def distillation_loss(
         ``"none"``.
 
     Raises:
-        ValueError: shapes that differ, a temperature that is not positive and finite, an
+        ValueError: shapes that differ, a temperature that is not positive and finite (or so
+            small that a gap between finite logits divided by it overflows the dtype), an
             unknown ``reduction``, zero classes.
         TypeError: complex, object or string input.
 
