@@ -371,3 +371,22 @@ def test_sigmoid_matches_scipy_expit_on_random_logits() -> None:
     rng = np.random.default_rng(18)
     z = np.concatenate([rng.normal(0, 5, 500), rng.uniform(-700, 700, 500)])
     np.testing.assert_allclose(xent.sigmoid(z), scipy.special.expit(z), rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("z", "b", "expected", "sign"),
+    [
+        ([85059.4, 23840.3], [np.inf, np.inf], np.inf, 1.0),  # inf * e^(z - m) underflowed: NaN
+        ([0.0, 3.0], [np.inf, 1.0], np.inf, 1.0),
+        ([0.0, 3.0], [1.0, -np.inf], np.inf, -1.0),  # log |sum| = inf, the sum is negative
+        ([0.0, 3.0], [np.inf, -np.inf], np.nan, np.nan),  # inf - inf
+        ([700.0, 0.0, 3.0, np.inf], [1.0, np.inf, -np.inf, 1.0], np.nan, np.nan),
+    ],
+)
+def test_an_infinite_scale_factor_makes_an_infinite_term(z, b, expected, sign) -> None:
+    value, got_sign = xent.logsumexp(z, b=b, return_sign=True)
+    np.testing.assert_equal([float(value), float(got_sign)], [expected, sign])
+    with np.errstate(all="ignore"):
+        np.testing.assert_equal(
+            float(value), float(scipy.special.logsumexp(z, b=b, return_sign=True)[0])
+        )

@@ -286,14 +286,16 @@ def _scaled_logsumexp_rows(z: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np
         log_abs = np.where(small, np.log(np.abs(b_top)) + np.log1p(ratio), np.log(np.abs(total)))
         result = row_max + log_abs
         sign = np.sign(total)
-        # An infinite top logit: the sum is +-inf with the sign of the b's at +inf, or NaN
-        # if they disagree; only -inf or dropped terms: an empty sum.
-        at_inf = z == np.inf
+        # An infinite term, b_j e^{z_j} with z_j = +inf or b_j = +-inf (and z_j > -inf): the
+        # sum is +-inf with the sign of those b's, or NaN if they disagree; only -inf or
+        # dropped terms: an empty sum.
+        at_inf = (z == np.inf) | (np.isinf(b) & (z > -np.inf))
         positive = np.any(at_inf & (b > 0), axis=-1, keepdims=True)
         negative = np.any(at_inf & (b < 0), axis=-1, keepdims=True)
+        infinite = positive | negative
         inf_sign = np.where(positive & negative, np.nan, np.where(negative, -1.0, 1.0))
-        result = np.where(row_max == np.inf, np.where(positive & negative, np.nan, np.inf), result)
-        sign = np.where(row_max == np.inf, inf_sign, sign)
+        result = np.where(infinite, np.where(positive & negative, np.nan, np.inf), result)
+        sign = np.where(infinite, inf_sign, sign)
         result = np.where(row_max == -np.inf, -np.inf, result)
         sign = np.where(row_max == -np.inf, 0.0, sign)
         nan_row = np.isnan(row_max) | np.any(np.isnan(b), axis=-1, keepdims=True)
