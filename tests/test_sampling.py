@@ -115,7 +115,8 @@ def test_top_k_one_is_the_argmax_and_the_sampler_always_draws_it() -> None:
 
 
 def test_top_p_one_keeps_every_entry_even_tiny_ones() -> None:
-    z = np.array([[40.0, 0.0, -5.0, NEG_INF], [1.0, 2.0, 3.0, 4.0]])
+    # (-800 and -5000: probabilities that underflow to 0 in float64, positive all the same)
+    z = np.array([[40.0, 0.0, -5.0, NEG_INF, -800.0], [1.0, 2.0, 3.0, 4.0, -5000.0]])
     filtered = xent.top_p_filter(z, 1.0)
     np.testing.assert_array_equal(filtered, z)
     assert xent.softmax(z)[0, 1] < 1e-17  # below float64's spacing at 1: a cumsum would drop it

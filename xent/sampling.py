@@ -217,11 +217,13 @@ def top_p_filter(logits: ArrayLike, top_p: float) -> np.ndarray:
     order = np.argsort(probs, axis=-1, kind="stable")  # increasing probability
     ascending = np.take_along_axis(probs, order, axis=-1)
     tail_mass = np.cumsum(ascending, axis=-1)
-    removed_sorted = tail_mass <= 1.0 - p
+    # top_p = 1 removes nothing: not even an entry whose probability underflows to 0 (a logit
+    # 745 below the top), which has a positive probability all the same.
+    removed_sorted = tail_mass <= 1.0 - p if p < 1.0 else np.zeros(tail_mass.shape, dtype=bool)
     removed_sorted[..., -1] = False  # the most probable entry always stays
     # The least probable kept entry sets the threshold; every entry tied with it stays too.
     threshold = np.min(np.where(removed_sorted, np.inf, ascending), axis=-1, keepdims=True)
-    keep = (probs >= threshold) & (probs > 0)
+    keep = (probs >= threshold) & (array > -np.inf)
     return _validate.cast(np.where(keep, array, -np.inf), dtype)
 
 
