@@ -170,7 +170,8 @@ def test_js_with_tiny_and_huge_ratios_is_accurate() -> None:
 
 @pytest.mark.parametrize(
     ("dtype", "gap"),
-    [(np.float64, g) for g in (1e-3, 1e-6, 1e-10, 1e-14)] + [(np.float32, 1e-3), (np.float32, 1e-6)],
+    [(np.float64, g) for g in (1e-3, 1e-6, 1e-10, 1e-14)]
+    + [(np.float32, g) for g in (1e-3, 1e-6)],
 )
 def test_hellinger_keeps_full_relative_accuracy_for_close_distributions(
     dtype: type, gap: float
