@@ -372,6 +372,29 @@ def shadow(directory: Path, forbidden: dict[str, str]) -> dict[Path, Path]:
     return others
 
 
+@functools.lru_cache(maxsize=128)
+def _definitions(text: str) -> tuple[tuple[tuple[str, ...], int, int], ...]:
+    """The top-level definitions of a module's source: (names, first line, last line) of each
+    ``def``, ``class`` (decorators included) and assignment to plain names. Parsed once."""
+    import ast
+
+    found = []
+    for node in parse_source(text).body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names = [node.name]
+            first = min([node.lineno] + [d.lineno for d in node.decorator_list])
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names = [t.id for t in targets if isinstance(t, ast.Name)]
+            if not names or len(names) != len(targets):
+                continue
+            first = node.lineno
+        else:
+            continue
+        found.append((tuple(names), first, node.end_lineno or node.lineno))
+    return tuple(found)
+
+
 def _without_definitions(text: str, table: dict[str, str]) -> str:
     """``text`` with every top-level definition of a name in ``table`` replaced by a stand-in.
 
@@ -380,24 +403,10 @@ def _without_definitions(text: str, table: dict[str, str]) -> str:
     message; the lines of the original are gone. Imports of those names are left alone (they
     import the stand-in), and so are the names the file only imports.
     """
-    import ast
-
-    tree = parse_source(text)
     lines = text.splitlines(keepends=True)
     cuts: list[tuple[int, int, str]] = []
-    for node in tree.body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names = [node.name]
-            first = min([node.lineno] + [d.lineno for d in node.decorator_list])
-        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            names = [t.id for t in targets if isinstance(t, ast.Name)]
-            if len(names) != len(targets):
-                continue
-            first = node.lineno
-        else:
-            continue
-        if not names or not all(name in table for name in names):
+    for names, first, last in _definitions(text):
+        if not all(name in table for name in names):
             continue
         stand_ins = "".join(
             f"def {name}(*args, **kwargs):\n"
@@ -406,7 +415,7 @@ def _without_definitions(text: str, table: dict[str, str]) -> str:
             f"    raise ForbiddenFunctionError({table[name]!r})\n"
             for name in names
         )
-        cuts.append((first, node.end_lineno or node.lineno, stand_ins))
+        cuts.append((first, last, stand_ins))
     for first, last, stand_ins in sorted(cuts, reverse=True):
         lines[first - 1 : last] = [stand_ins]
     return "".join(lines)
@@ -485,12 +494,20 @@ def outside_runtime() -> tuple[Path, ...]:
                 continue
             if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
                 todo.append(_normal(requirement.name))
-    owners: dict[tuple[Path, str], set[str]] = {}
-    for name, dist in distributions.items():
+    # The entries of the kept distributions (only their file lists are read: reading all of
+    # them took a second); installs without a file list (some conda or distutils ones) are
+    # kept by their import names.
+    kept: set[tuple[Path, str]] = set()
+    unlisted: set[str] = set()
+    for name in keep:
+        dist = distributions[name]
+        files = dist.files
+        if files is None:
+            unlisted |= set((dist.read_text("top_level.txt") or "").split())
+            unlisted.add(name.replace("-", "_"))
+            continue
         base = Path(str(dist.locate_file(""))).resolve()
-        for file in dist.files or []:
-            if file.parts and file.parts[0] != "..":
-                owners.setdefault((base, file.parts[0]), set()).add(name)
+        kept |= {(base, file.parts[0]) for file in files if file.parts and file.parts[0] != ".."}
     sites = _site_directories()
     # Modules the .pth files import at start-up stay, or every interpreter would complain.
     started: set[str] = set()
@@ -505,7 +522,8 @@ def outside_runtime() -> tuple[Path, ...]:
             name = entry.name
             if name == "__pycache__" or name.endswith((".dist-info", ".egg-info", ".pth")):
                 continue
-            if owners.get((site_dir, name), set()) & keep or name.split(".")[0] in started:
+            module = name.split(".")[0]
+            if (site_dir, name) in kept or module in started | unlisted:
                 continue
             hidden.append(entry)
     for pattern in ("/usr/lib/python3*/dist-packages", "/usr/local/lib/python3*/dist-packages",
