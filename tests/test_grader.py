@@ -434,6 +434,18 @@ def entropy(p, base=None):
     return np.zeros((2**20, 2**20, 0))
 """,
     ],
+    # Memory spread over processes, each under the address-space limit (2 GiB here), together
+    # far above it.
+    "memory_fan_out": [
+        *BLANK,
+        """\
+import subprocess, sys, time
+code = ("b = bytearray(600 * 2**20)\\nfor i in range(0, len(b), 4096): b[i] = 1\\n"
+        "import time; time.sleep(60)")
+children = [subprocess.Popen([sys.executable, "-S", "-c", code]) for _ in range(6)]
+time.sleep(60)
+""",
+    ],
     # Text that is not valid UTF-8, a cell the parser cannot take, floods, deep nesting.
     "surrogates": [
         *BLANK,
@@ -761,6 +773,16 @@ def test_links_and_fifos_are_never_read(batch: dict[str, Any]) -> None:
     for name in ("link_01_entropy.ipynb", "fifo_01_entropy.ipynb"):
         report = batch["reports"][name]
         assert report.status == "invalid" and report.total == 0, report.table()
+
+
+@needs_bwrap
+def test_memory_spread_over_processes_is_limited_together(batch: dict[str, Any]) -> None:
+    # six processes of 600 MB each, under a 2 GiB limit: stopped long before the cell's 60 s
+    report = _report(batch, "memory_fan_out")
+    assert report.status == "graded" and report.total == 0, report.table()
+    assert any("GiB of memory together" in note for note in report.notes), report.notes
+    assert report.seconds < 30, report.seconds
+    assert sandbox._resident_bytes(os.getuid()) > 0  # this process, at least
 
 
 @needs_bwrap
