@@ -104,6 +104,37 @@ def test_otter_export_has_a_question_per_exercise(chapter: str, path: Path) -> N
     assert len(tests) == expected
 
 
+def test_an_exported_edge_case_needs_the_first_ordinary_case_too() -> None:
+    # As in the built-in grader: a stub that always raises ValueError (exercise 3.4 expects it
+    # for a sigma <= 0) or always returns inf (3.1, q = 0 where p > 0) earns nothing there.
+    import numpy as np
+
+    from xent.coursework.exported import case
+
+    calls = dict(
+        (kind + str(number), call)
+        for number, (kind, _, call) in enumerate(exports._calls(registry.get("3.4"), SEED))
+    )
+    edges = [call for call in calls.values() if "raises=" in call]
+    assert edges and all("anchor=" in call for call in edges)
+    assert not any("anchor=" in call for call in calls.values() if "raises=" not in call)
+
+    def always_raises(*args: object) -> float:
+        raise ValueError("no")
+
+    def closed_form(m1: object, s1: object, m2: object, s2: object) -> object:
+        m1, s1, m2, s2 = (np.asarray(a, dtype=float) for a in (m1, s1, m2, s2))
+        if np.any(s1 <= 0) or np.any(s2 <= 0):
+            raise ValueError("a sigma must be positive")
+        return np.log(s2 / s1) + (s1**2 + (m1 - m2) ** 2) / (2 * s2**2) - 0.5
+
+    for call in edges:
+        assert eval(call, {"case": case, "gaussian_kl": always_raises}) is False
+        assert eval(call, {"case": case, "gaussian_kl": closed_form}) is True
+    infinite = [c for _, c, call in exports._calls(registry.get("3.1"), SEED) if "anchor=" in call]
+    assert infinite  # the case of q = 0 where p > 0
+
+
 # --- end to end with the real tools -----------------------------------------------------------
 
 

@@ -1071,3 +1071,33 @@ def test_the_untouched_student_edition_scores_zero(chapters_batch: dict[str, Rep
         assert report.status == "graded" and report.max_total > 0, report.table()
         assert report.total == 0, report.table()
         assert all("NotImplementedError" in e.message for e in report.exercises), report.table()
+
+
+@pytest.mark.parametrize(
+    ("exercise_id", "stub_record"),
+    [
+        ("3.4", {"raised": "ValueError", "message": "no"}),  # two cases expect ValueError
+        ("3.1", {"value": 1.0}),  # replaced below by inf: one hidden case expects inf
+    ],
+)
+def test_a_stub_earns_nothing_from_the_cases_that_expect_an_error_or_inf(
+    exercise_id: str, stub_record: dict[str, Any]
+) -> None:
+    from xent.coursework import wire
+
+    if "value" in stub_record:
+        stub_record = {"value": wire.encode(float("inf"))}
+    items = grading._issue([registry.get(exercise_id)], seed=7)
+    judged = [grading._judge(i, {"key": i.key, **stub_record}) for i in items]
+    assert any(o.passed for o in judged)  # the edge cases alone would pass...
+    ruled = grading._edges_need_an_ordinary_pass(items, judged)
+    assert not any(o.passed for o in ruled)  # ...and earn nothing without an ordinary one
+    assert any("ordinary case right" in o.message for o in ruled)
+    # with the ordinary cases right, the edge cases count again
+    honest = [
+        grading.CaseOutcome(o.kind, True, o.message)
+        if not registry.is_edge(i.case, i.expected)
+        else o
+        for i, o in zip(items, judged, strict=True)
+    ]
+    assert grading._edges_need_an_ordinary_pass(items, honest) == honest

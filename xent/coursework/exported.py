@@ -30,9 +30,24 @@ def case(
     atol: float,
     raises: str | None = None,
     hint: str = "",
+    anchor: tuple[str, str, str, float, float] | None = None,
 ) -> bool:
     """Call ``function`` on one case; True when it returns the expected value (or raises the
-    expected exception). A wrong value prints the hint and returns False."""
+    expected exception). A wrong value prints the hint and returns False.
+
+    ``anchor`` (an edge case's: an expected error or infinite value) is the exercise's first
+    ordinary case, ``(args, kwargs, expected, rtol, atol)``: the edge case passes only if that
+    one does too, so a stub that always raises or returns ``inf`` earns nothing.
+    """
+    if anchor is not None:
+        anchor_args, anchor_kwargs, anchor_expected, anchor_rtol, anchor_atol = anchor
+        if not case(
+            function, anchor_args, anchor_kwargs, anchor_expected,
+            rtol=anchor_rtol, atol=anchor_atol, hint=hint,
+        ):
+            print("an error or an infinite value counts once the function gets an ordinary "
+                  "case right")
+            return False
     call_args = wire.decode(json.loads(args), functions=True)
     call_kwargs = wire.decode(json.loads(kwargs), functions=True)
     try:

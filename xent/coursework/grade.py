@@ -330,6 +330,31 @@ def _subclass_names(cls: type[BaseException]) -> set[str]:
     return names
 
 
+def _edges_need_an_ordinary_pass(
+    items: Sequence[_Issued], outcomes: list[CaseOutcome]
+) -> list[CaseOutcome]:
+    """Edge cases (an expected error or infinite value) count only when the exercise's anchor,
+    its first ordinary visible case, passed (:func:`registry.is_edge`)."""
+    visible = [i for i in items if i.kind == "visible"]
+    first = registry.anchor([i.case for i in visible])
+    if first is None:
+        return outcomes
+    anchor_outcome = outcomes[items.index(visible[first])]
+    if anchor_outcome.passed:
+        return outcomes
+    return [
+        CaseOutcome(
+            o.kind,
+            False,
+            f"{o.message}; an error or an infinite value counts once the function gets an "
+            "ordinary case right",
+        )
+        if o.passed and registry.is_edge(i.case, i.expected)
+        else o
+        for i, o in zip(items, outcomes, strict=True)
+    ]
+
+
 def _judge(item: _Issued, record: dict[str, Any] | None) -> CaseOutcome:
     case, exercise = item.case, item.exercise
     where = f"hidden: {case.category}" if item.kind == "hidden" else f"{label(case)}"
@@ -617,7 +642,9 @@ class Grader:
                 raise RuntimeError(
                     f"exercise {exercise.id}: a reference failed ({broken[0].error})"
                 )
-            outcomes = [_judge(i, results.get(i.key)) for i in mine]
+            outcomes = _edges_need_an_ordinary_pass(
+                mine, [_judge(i, results.get(i.key)) for i in mine]
+            )
             passed = sum(o.passed for o in outcomes)
             total = len(outcomes)
             if any(i.key in duplicated for i in mine):
