@@ -335,12 +335,9 @@ def _edges_need_an_ordinary_pass(
 ) -> list[CaseOutcome]:
     """Edge cases (an expected error or infinite value) count only when the exercise's anchor,
     its first ordinary visible case, passed (:func:`registry.is_edge`)."""
-    visible = [i for i in items if i.kind == "visible"]
-    first = registry.anchor([i.case for i in visible])
-    if first is None:
-        return outcomes
-    anchor_outcome = outcomes[items.index(visible[first])]
-    if anchor_outcome.passed:
+    visible = [k for k, i in enumerate(items) if i.kind == "visible"]
+    first = registry.anchor([items[k].case for k in visible])
+    if first is None or outcomes[visible[first]].passed:
         return outcomes
     return [
         CaseOutcome(
