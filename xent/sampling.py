@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from xent import _validate
-from xent.softmax import softmax
+from xent.softmax import _divide_by_temperature, softmax
 
 __all__ = ["apply_temperature", "sample", "sampling_probs", "top_k_filter", "top_p_filter"]
 
@@ -105,8 +105,7 @@ def _tempered(logits: ArrayLike, temperature: float) -> np.ndarray:
     temperature = _validate.positive_number(temperature, "temperature")
     result = _divided(array, temperature, dtype)
     if _overflows(result):
-        shifted = array.astype(np.float64) - array.max(axis=-1, keepdims=True)
-        result = _divided(shifted, temperature, dtype)
+        result = _validate.cast(_divide_by_temperature(array, temperature, shift=True), dtype)
     return result
 
 

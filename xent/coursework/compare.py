@@ -25,6 +25,11 @@ def same(got: Any, expected: Any, rtol: float, atol: float) -> bool:
         return bool(np.allclose(got_array, expected_array, rtol=rtol, atol=atol, equal_nan=True))
 
 
+#: Said of an edge case (an expected error or infinite value, :func:`registry.is_edge`) that
+#: was right while the exercise's first ordinary case was not; the grader and the exports alike.
+EDGE_RULE = "an error or an infinite value counts once the function gets an ordinary case right"
+
+
 def show(value: Any, width: int = 80) -> str:
     """A short, one-line text for a value."""
     if isinstance(value, np.ndarray) and value.ndim and (

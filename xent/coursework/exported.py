@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from xent.coursework import wire
-from xent.coursework.compare import same
+from xent.coursework.compare import EDGE_RULE, same
 
 
 def case(
@@ -45,8 +45,7 @@ def case(
             function, anchor_args, anchor_kwargs, anchor_expected,
             rtol=anchor_rtol, atol=anchor_atol, hint=hint,
         ):
-            print("an error or an infinite value counts once the function gets an ordinary "
-                  "case right")
+            print(EDGE_RULE)
             return False
     call_args = wire.decode(json.loads(args), functions=True)
     call_kwargs = wire.decode(json.loads(kwargs), functions=True)

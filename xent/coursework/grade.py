@@ -43,7 +43,7 @@ from typing import Any
 import numpy as np
 
 from xent.coursework import registry, sandbox, wire
-from xent.coursework.compare import label, same, show, tolerance
+from xent.coursework.compare import EDGE_RULE, label, same, show, tolerance
 from xent.coursework.registry import Case, Exercise
 
 # --- reports -----------------------------------------------------------------------------------
@@ -340,12 +340,7 @@ def _edges_need_an_ordinary_pass(
     if first is None or outcomes[visible[first]].passed:
         return outcomes
     return [
-        CaseOutcome(
-            o.kind,
-            False,
-            f"{o.message}; an error or an infinite value counts once the function gets an "
-            "ordinary case right",
-        )
+        CaseOutcome(o.kind, False, f"{o.message}; {EDGE_RULE}")
         if o.passed and registry.is_edge(i.case, i.expected)
         else o
         for i, o in zip(items, outcomes, strict=True)

@@ -240,12 +240,7 @@ def _private_closure(package: Path, blocked: dict[Path, set[str]]) -> None:
         except SyntaxError:
             continue
         for node in tree.body:
-            names: list[str] = []
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                names = [node.name]
-            elif isinstance(node, (ast.Assign, ast.AnnAssign)):
-                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                names = [t.id for t in targets if isinstance(t, ast.Name)]
+            names, _ = _defined_names(node)
             owner = names[0] if names else f"<module {path.name}>"
             for name in names:
                 defined.setdefault(name, set()).add(path.resolve())
@@ -376,23 +371,27 @@ def shadow(directory: Path, forbidden: dict[str, str]) -> dict[Path, Path]:
 def _definitions(text: str) -> tuple[tuple[tuple[str, ...], int, int], ...]:
     """The top-level definitions of a module's source: (names, first line, last line) of each
     ``def``, ``class`` (decorators included) and assignment to plain names. Parsed once."""
-    import ast
-
     found = []
     for node in parse_source(text).body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names = [node.name]
-            first = min([node.lineno] + [d.lineno for d in node.decorator_list])
-        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            names = [t.id for t in targets if isinstance(t, ast.Name)]
-            if not names or len(names) != len(targets):
-                continue
-            first = node.lineno
-        else:
-            continue
-        found.append((tuple(names), first, node.end_lineno or node.lineno))
+        names, whole = _defined_names(node)
+        if names and whole:
+            first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+            found.append((tuple(names), first, node.end_lineno or node.lineno))
     return tuple(found)
+
+
+def _defined_names(node: Any) -> tuple[list[str], bool]:
+    """The names a top-level statement defines (a ``def``, a ``class``, an assignment to plain
+    names), and whether those are all it assigns (not ``a.b = x = ...``, not ``a, b = ...``)."""
+    import ast
+
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return [node.name], True
+    if isinstance(node, (ast.Assign, ast.AnnAssign)):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        names = [t.id for t in targets if isinstance(t, ast.Name)]
+        return names, len(names) == len(targets)
+    return [], False
 
 
 def _without_definitions(text: str, table: dict[str, str]) -> str:
@@ -443,12 +442,6 @@ _HIDDEN = (
 )
 
 
-def _normal(name: str) -> str:
-    import re
-
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
 def _site_directories() -> list[Path]:
     """The site directories of this Python (the ones on its path)."""
     import site
@@ -473,15 +466,16 @@ def outside_runtime() -> tuple[Path, ...]:
 
     try:
         from packaging.requirements import InvalidRequirement, Requirement
+        from packaging.utils import canonicalize_name
     except ImportError:
         return ()
     distributions: dict[str, Any] = {}
     for dist in metadata.distributions():
         name = dist.metadata["Name"]
         if name:
-            distributions.setdefault(_normal(name), dist)
+            distributions.setdefault(canonicalize_name(name), dist)
     keep: set[str] = set()
-    todo = [_normal(n) for n in RUNTIME]
+    todo = [canonicalize_name(n) for n in RUNTIME]
     while todo:
         name = todo.pop()
         if name in keep or name not in distributions:
@@ -493,7 +487,7 @@ def outside_runtime() -> tuple[Path, ...]:
             except InvalidRequirement:
                 continue
             if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
-                todo.append(_normal(requirement.name))
+                todo.append(canonicalize_name(requirement.name))
     # The entries of the kept distributions (only their file lists are read: reading all of
     # them took a second); installs without a file list (some conda or distutils ones) are
     # kept by their import names.
