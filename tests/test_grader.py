@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -1000,6 +1002,55 @@ def test_the_sandboxs_copy_of_xent_holds_no_forbidden_definition(tmp_path: Path)
         assert f"def {attribute}(*args, **kwargs):" in copy, name
         checked += 1
     assert checked > 50
+
+
+_SHADOW_TWICE = """
+import sys
+from pathlib import Path
+from xent.coursework import grade, registry
+tables = []
+for _ in range(2):
+    with grade.Grader(grade.Settings()) as grader:
+        directory, others = grader._shadow("1", registry.for_chapter("1"))
+        tables.append(sorted(
+            (str(real), [line for line in Path(copy).read_text().splitlines()
+                         if line.startswith("__xent_block(")] if Path(copy).is_file() else [])
+            for real, copy in others.items()
+        ))
+print(tables[0] == tables[1], len(tables[0]))
+"""
+
+
+def test_the_restricted_copy_does_not_depend_on_what_was_imported_before() -> None:
+    # In a fresh interpreter the first chapter's copy once missed the library modules that
+    # importing a later forbidden name brought in (scipy.stats' own uses of entr and xlogy):
+    # the copy differed from the one made next, with everything imported.
+    done = subprocess.run(
+        [sys.executable, "-c", _SHADOW_TWICE], capture_output=True, text=True, check=True
+    )
+    same, count = done.stdout.split()
+    assert same == "True" and int(count) > 100, done.stdout
+
+
+def test_every_module_of_a_chapters_copy_has_current_bytecode() -> None:
+    # The chapters' copies start from one compiled template; a file a chapter changes must not
+    # keep the template's bytecode (it records the source's time and size, checked here).
+    import importlib.util
+    import struct
+
+    with grading.Grader(Settings()) as grader:
+        directory, _ = grader._shadow("1", registry.for_chapter("1"))
+        changed = 0
+        for source in (directory / "xent").rglob("*.py"):
+            cached = Path(importlib.util.cache_from_source(str(source)))
+            header = cached.read_bytes()[8:16]
+            stat = source.stat()
+            assert struct.unpack("<II", header) == (
+                int(stat.st_mtime) & 0xFFFFFFFF,
+                stat.st_size & 0xFFFFFFFF,
+            ), source
+            changed += "# Added by the grader's sandbox." in source.read_text()
+        assert changed > 10
 
 
 @needs_bwrap
