@@ -597,3 +597,119 @@ def test_a_zero_dimensional_input_is_one_entry() -> None:
     assert float(xent.softmax(1000.0)) == 1.0
     assert float(xent.log_softmax(1.0)) == 0.0
     assert xent.logsumexp(3.0, axis=(0,), keepdims=True).shape == ()
+
+
+# --- squares that underflow, and differences that cancel -----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("p", "q", "expected"),
+    [
+        # (p - q)**2 / q underflowed: 0 / 0 where q is 0, and 0 for two different distributions
+        (np.float32([1e-25, 1]), np.float32([0, 1]), math.inf),
+        ([1e-300, 1.0], [0.0, 1.0], math.inf),
+        (np.float32([1e-25, 1]), np.float32([1e-35, 1]), 1e-15),
+        ([1e-200, 1.0], [1e-300, 1.0], 1e-100),
+        # d / q overflows while d**2 / q does not
+        ([1e-5, 1 - 1e-5], [1e-314, 1 - 1e-314], 1e-10 / 1e-314),
+        ([0.5, 0.5], [1.0, 5e-324], math.inf),
+    ],
+)
+def test_chi2_keeps_tiny_and_huge_terms(p: Any, q: Any, expected: float) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = float(xent.chi2_divergence(p, q))
+        assert float(xent.f_divergence(p, q, "chi2")) == got
+    assert got == expected if math.isinf(expected) else math.isclose(got, expected, rel_tol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("p", "q"),
+    [
+        ([5e-324, 1.0], [0.0, 1.0]),
+        (np.float32([1e-45, 1]), np.float32([0, 1])),
+        ([1e-200, 1.0], [0.0, 1.0]),
+    ],
+)
+def test_a_hellinger_distance_is_not_lost_with_its_square(p: Any, q: Any) -> None:
+    # d_H = sqrt(sum (sqrt p - sqrt q)^2 / 2): the square underflowed where the distance does not
+    p64, q64 = (np.asarray(v, dtype=np.float64) for v in (p, q))
+    exact = mpmath.sqrt(
+        mpmath.fsum(
+            (mpmath.sqrt(mpmath.mpf(a)) - mpmath.sqrt(mpmath.mpf(b))) ** 2
+            for a, b in zip(p64, q64, strict=True)
+        )
+        / 2
+    )
+    got = float(xent.hellinger_distance(p, q))
+    assert math.isclose(got, float(exact), rel_tol=1e-6), (got, exact)
+
+
+@pytest.mark.parametrize("a", [1e-9, 1e-12, 1e-14])
+@pytest.mark.parametrize("given", ["x", "y"])
+def test_a_tiny_conditional_entropy_keeps_its_relative_accuracy(a: float, given: str) -> None:
+    joint = np.array([[0.5 - a, a], [a, 0.5 - a]])
+    table = joint if given == "x" else joint.T
+    exact = -mpmath.fsum(
+        mpmath.mpf(v) * mpmath.log(mpmath.mpf(v) / mpmath.fsum(mpmath.mpf(u) for u in row))
+        for row in table
+        for v in row
+    )
+    got = float(xent.conditional_entropy(joint, given=given))
+    assert math.isclose(got, float(exact), rel_tol=1e-14), (got, exact)
+
+
+def _exact_distillation(
+    z: np.ndarray, v: np.ndarray, temperature: float
+) -> tuple[float, np.ndarray]:
+    """The mean loss T^2 KL(softmax(v/T) || softmax(z/T)) over rows, and its gradient in z."""
+    loss, grad = mpmath.mpf(0), []
+    for z_row, v_row in zip(z, v, strict=True):
+        zs = [mpmath.mpf(float(a)) / temperature for a in z_row]
+        vs = [mpmath.mpf(float(b)) / temperature for b in v_row]
+        lz = mpmath.log(mpmath.fsum(mpmath.exp(a) for a in zs))
+        lv = mpmath.log(mpmath.fsum(mpmath.exp(b) for b in vs))
+        loss += mpmath.fsum(
+            mpmath.exp(b - lv) * ((b - lv) - (a - lz)) for a, b in zip(zs, vs, strict=True)
+        )
+        grad.append(
+            [
+                temperature * (mpmath.exp(a - lz) - mpmath.exp(b - lv)) / len(z)
+                for a, b in zip(zs, vs, strict=True)
+            ]
+        )
+    return float(loss * temperature**2 / len(z)), np.array(grad, dtype=np.float64)
+
+
+@pytest.mark.parametrize(
+    ("dtype", "temperature", "rtol"),
+    [
+        (np.float32, 1e3, 1e-4),
+        (np.float32, 1e4, 1e-4),
+        (np.float64, 1e8, 1e-10),
+        (np.float64, 1e10, 1e-10),
+        (np.float64, 2.0, 1e-13),
+    ],
+)
+def test_distillation_at_high_temperature_keeps_its_digits(
+    dtype: type, temperature: float, rtol: float
+) -> None:
+    # T^2 KL written directly subtracts terms of size log K: its error grew like T^2
+    rng = np.random.default_rng(4)
+    z, v = (3 * rng.normal(size=(5, 6))).astype(dtype), (3 * rng.normal(size=(5, 6))).astype(dtype)
+    loss, grad = xent.distillation_loss_with_grad(z, v, temperature=temperature)
+    exact_loss, exact_grad = _exact_distillation(z, v, temperature)
+    assert math.isclose(float(loss), exact_loss, rel_tol=rtol), (float(loss), exact_loss)
+    assert np.max(np.abs(grad - exact_grad)) <= rtol * np.max(np.abs(exact_grad))
+
+
+@pytest.mark.parametrize(("dtype", "rtol"), [(np.float32, 1e-3), (np.float64, 1e-12)])
+def test_a_tiny_distillation_loss_keeps_its_relative_accuracy(dtype: type, rtol: float) -> None:
+    rng = np.random.default_rng(0)
+    v = 2 * rng.normal(size=(4, 8))
+    z = (v + 1e-3 * rng.normal(size=v.shape)).astype(dtype)
+    v = v.astype(dtype)
+    exact_loss, _ = _exact_distillation(z, v, 1.0)
+    assert math.isclose(
+        float(xent.distillation_loss(z, v, temperature=1.0)), exact_loss, rel_tol=rtol
+    )

@@ -271,7 +271,8 @@ def test_a_bad_top_p_is_refused(top_p: object, error: type[Exception]) -> None:
     [
         ([1.0, np.nan], "NaN"),
         ([1.0, np.inf], r"\+inf"),
-        ([[0.0, 1.0], [NEG_INF, NEG_INF]], r"row \(1,\) is all -inf"),
+        ([[0.0, 1.0], [NEG_INF, NEG_INF]], r"row 1 is all -inf"),
+        ([NEG_INF, NEG_INF], r"at least one finite entry; all are -inf"),
         (np.zeros((3, 0)), "logits"),
     ],
 )

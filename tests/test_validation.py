@@ -430,3 +430,109 @@ def test_python_complex_scalars_raise_type_error() -> None:
         xent.softmax([1j, 0.0])
     with pytest.raises(TypeError):
         xent.entr(1j)
+
+
+PUBLIC_FUNCTIONS = [
+    name for name in xent.__all__ if type(getattr(xent, name)).__name__ == "function"
+]
+
+
+@pytest.mark.parametrize("name", PUBLIC_FUNCTIONS)
+def test_a_ragged_list_for_any_argument_is_an_error_that_names_it(name: str) -> None:
+    # numpy's own message ("setting an array element with a sequence") names no argument; every
+    # argument of every public function is tried with a ragged list (labels with ragged indices)
+    import inspect
+
+    function = getattr(xent, name)
+    signature = inspect.signature(function)
+    required = {
+        p.name: (np.array([0, 1]) if p.name in ("labels", "target") else np.full((2, 2), 0.5))
+        for p in signature.parameters.values()
+        if p.default is inspect.Parameter.empty
+        and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+    }
+    keywords = {
+        p.name: 1.0
+        for p in signature.parameters.values()
+        if p.default is inspect.Parameter.empty and p.kind == p.KEYWORD_ONLY
+    }
+    for parameter in signature.parameters.values():
+        ragged = [[0, 1], [0]] if parameter.name in ("labels", "target") else [[0.5, 0.5], [1.0]]
+        arguments = {**required, **keywords, parameter.name: ragged}
+        try:
+            function(**arguments)
+        except (TypeError, ValueError) as error:
+            if "inhomogeneous" in str(error) or "sequence" in str(error):
+                assert str(error).startswith(parameter.name), (name, parameter.name, error)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda: xent.top_k_filter([1.0, 2.0], None), TypeError, "top_k"),
+        (lambda: xent.top_p_filter([1.0, 2.0], None), TypeError, "top_p"),
+        (lambda: xent.top_p_filter([1.0, 2.0], "0.9"), TypeError, "top_p"),
+        (lambda: xent.top_p_filter([1.0, 2.0], True), TypeError, "top_p"),
+        (lambda: xent.sampling_probs([1.0, 2.0], top_p=b"0.9"), TypeError, "top_p"),
+        (lambda: xent.sample([1.0, 2.0], seed=-1), ValueError, "seed"),
+        (lambda: xent.merge_logsumexp((1.0, 1.0), (1.0, 1.0)), TypeError, "a must be"),
+        (lambda: xent.perplexity(-1e-20), ValueError, r"found -1e-20$"),
+    ],
+)
+def test_sampling_and_state_arguments_are_checked_by_name(
+    call: Callable[[], Any], error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=message):
+        call()
+
+
+CALIBRATION_PROBS = np.array([[0.9, 0.1], [0.2, 0.8]])
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        # the argmax of a NaN row is the NaN's index: it was binned as a right answer
+        (
+            lambda: xent.reliability_curve([[0.9, 0.1], [np.nan, np.nan]], [0, 0], n_bins=2),
+            ValueError,
+            "probs must not contain NaN",
+        ),
+        (lambda: xent.expected_calibration_error([[np.nan, np.nan]], [0]), ValueError, "NaN"),
+        (
+            lambda: xent.expected_calibration_error(np.zeros((0, 3)), np.zeros(0, int)),
+            ValueError,
+            "no predictions",
+        ),
+        (
+            lambda: xent.reliability_curve(np.zeros((0, 3)), np.zeros(0, int)),
+            ValueError,
+            "no predictions",
+        ),
+        (
+            lambda: xent.fit_temperature(np.zeros((0, 3)), np.zeros(0, int)),
+            ValueError,
+            "no samples",
+        ),
+        (
+            lambda: xent.fit_temperature(CALIBRATION_PROBS, [0, 1], bounds=(1, 2, 3)),
+            TypeError,
+            "bounds must be a pair",
+        ),
+        (
+            lambda: xent.fit_temperature(CALIBRATION_PROBS, [0, 1], bounds=None),
+            TypeError,
+            "bounds must be a pair",
+        ),
+        (
+            lambda: xent.fit_temperature(CALIBRATION_PROBS, [0, 1], bounds=5),
+            TypeError,
+            "bounds must be a pair",
+        ),
+    ],
+)
+def test_calibration_refuses_nan_empty_input_and_malformed_bounds(
+    call: Callable[[], Any], error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=message):
+        call()

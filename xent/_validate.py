@@ -14,6 +14,15 @@ from numpy.typing import ArrayLike, DTypeLike
 REDUCTIONS = ("mean", "sum", "none")
 
 
+def as_array(value: ArrayLike, name: str) -> np.ndarray:
+    """``np.asarray(value)``; a ragged list is a ValueError that names the argument (numpy's
+    own message, "setting an array element with a sequence", does not)."""
+    try:
+        return np.asarray(value)
+    except ValueError as error:
+        raise ValueError(f"{name} must be a rectangular array of numbers; {error}") from None
+
+
 def float_array(
     value: ArrayLike, name: str, keep_float16: bool = False
 ) -> tuple[np.ndarray, np.dtype[Any]]:
@@ -23,7 +32,7 @@ def float_array(
     upcast to the caller); integers and booleans become float64; complex, object and string
     input is refused.
     """
-    array = np.asarray(value)
+    array = as_array(value, name)
     kind = array.dtype.kind
     if kind == "c":
         raise TypeError(f"{name} must be real-valued; got complex dtype {array.dtype}")
@@ -105,7 +114,7 @@ def reduction_axes(
     return indices
 
 
-def _row_label(index: tuple[int, ...]) -> str:
+def row_label(index: tuple[int, ...]) -> str:
     return str(index[0]) if len(index) == 1 else str(index)
 
 
@@ -115,7 +124,7 @@ def in_unit_interval(array: np.ndarray, name: str) -> None:
         bad = (array < 0) | (array > 1)
     if np.any(bad):
         index = tuple(int(i) for i in np.argwhere(bad)[0])
-        where = f" at index {_row_label(index)}" if array.ndim else ""
+        where = f" at index {row_label(index)}" if array.ndim else ""
         raise ValueError(f"{name} must lie in [0, 1]; found {array[index].item()!r}{where}")
 
 
@@ -148,7 +157,7 @@ def distribution(
             raise ValueError(f"{name} must sum to 1 along {label}; it sums to {float(sums):.6g}")
         index = tuple(int(i) for i in np.argwhere(bad)[0])
         raise ValueError(
-            f"{name} must sum to 1 along {label}; row {_row_label(index)} sums to "
+            f"{name} must sum to 1 along {label}; row {row_label(index)} sums to "
             f"{float(sums[index]):.6g}"
         )
 
@@ -182,7 +191,7 @@ def real_number(value: float, name: str, what: str = "a real number") -> float:
 
     ``float("2")`` would succeed, so a string is checked for and refused by type, not by value.
     """
-    array = np.asarray(value) if not isinstance(value, (str, bytes)) else None
+    array = as_array(value, name) if not isinstance(value, (str, bytes)) else None
     if array is None or array.ndim != 0 or array.dtype.kind not in "fiu":
         raise TypeError(f"{name} must be {what}; got {value!r}")
     return float(array)
@@ -250,7 +259,7 @@ def elementwise_weight(
     bad = ~np.isfinite(array) | (array < 0)
     if np.any(bad):
         index = tuple(int(i) for i in np.argwhere(bad)[0])
-        where = f" at index {_row_label(index)}" if array.ndim else ""
+        where = f" at index {row_label(index)}" if array.ndim else ""
         raise ValueError(
             f"{name} must be finite and non-negative; found {array[index].item()!r}{where}"
         )
@@ -267,7 +276,7 @@ def class_indices(
     bad = ((target < 0) | (target >= num_classes)) & ~ignored
     if np.any(bad):
         index = tuple(int(i) for i in np.argwhere(bad)[0])
-        where = f" at index {_row_label(index)}" if target.ndim else ""
+        where = f" at index {row_label(index)}" if target.ndim else ""
         allowed = "" if ignore_index is None else f" and not ignore_index={ignore_index}"
         raise IndexError(
             f"{name} holds class index {int(target[index])}{where}, outside "
@@ -278,7 +287,7 @@ def class_indices(
 
 def labels(values: ArrayLike, num_samples: int, num_classes: int) -> np.ndarray:
     """One class index in ``[0, num_classes)`` per sample, as a flat integer array."""
-    array = np.asarray(values)
+    array = as_array(values, "labels")
     if array.dtype.kind not in "iu":
         raise TypeError(f"labels must be class indices (integer dtype); got dtype {array.dtype}")
     array = array.reshape(-1)

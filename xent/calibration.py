@@ -38,7 +38,12 @@ def _predictions(
     array, dtype = _validate.float_array(probs, "probs")
     index = _validate.class_axis(array, axis, "probs")
     _validate.distribution(array, index, "probs", dtype, axis_label=axis)
+    if np.isnan(array).any():
+        # the argmax of a NaN row is the NaN's index: it would be binned as a right answer
+        raise ValueError("probs must not contain NaN: a prediction needs a confidence")
     array = np.moveaxis(array, index, -1).reshape(-1, array.shape[index])
+    if array.shape[0] == 0:
+        raise ValueError("probs holds no predictions: calibration needs at least one")
     label_array = _validate.labels(labels, array.shape[0], array.shape[1])
     return array.max(axis=-1).astype(np.float64), array.argmax(axis=-1) == label_array
 
@@ -173,8 +178,17 @@ def fit_temperature(
     array = array.reshape(-1, array.shape[-1])
     if not np.all(np.isfinite(array)):
         raise ValueError("logits must be finite to fit a temperature")
+    if array.shape[0] == 0:
+        raise ValueError("logits holds no samples: a temperature is fitted to at least one")
     label_array = _validate.labels(labels, array.shape[0], array.shape[1])
-    low, high = (_validate.positive_number(b, "bounds") for b in bounds)
+    try:
+        low, high = (_validate.positive_number(b, "bounds") for b in bounds)
+    except (TypeError, ValueError) as error:
+        if "bounds" in str(error):
+            raise
+        raise TypeError(
+            f"bounds must be a pair (low, high) of positive numbers; got {bounds!r}"
+        ) from None
     if not low < high:
         raise ValueError(f"bounds must be (low, high) with low < high; got {bounds!r}")
     target_logit = np.take_along_axis(array, label_array[..., None], axis=-1)[..., 0]

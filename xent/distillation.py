@@ -23,6 +23,9 @@ per-sample losses: each row holds the gradient of its own loss.
 
 from __future__ import annotations
 
+import math
+from typing import NamedTuple
+
 import numpy as np
 from numpy.typing import ArrayLike
 
@@ -72,6 +75,9 @@ def _distillation(
         # nothing, whatever the student says.
         terms = _times_probability(p, log_p, log_p - log_q)
         kl = np.sum(np.where(log_p == -np.inf, 0, terms), axis=-1)
+        close = _close_rows(p, log_p, teacher.shifted - student.shifted)
+        if close is not None:
+            kl = np.where(close.rows, close.kl, kl)
         # Gibbs' inequality: KL >= 0; a rounding just below 0 is noise (NaN stays NaN).
         # T * (T * KL), not T**2 * KL: T**2 underflows (float32 below T ~ 1e-19) while the
         # KL grows like 1 / T, and the loss, about T times the logit gap, is representable.
@@ -79,7 +85,10 @@ def _distillation(
         grad = None
         if need_grad:
             q = student.exp_shifted / (1 + student.rest)
-            grad = temperature * (q - p)
+            difference = q - p
+            if close is not None:
+                difference = np.where(close.rows[..., None], close.q_minus_p, difference)
+            grad = temperature * difference
     if np.isposinf(loss).any():
         # Finite logits have a finite KL: an infinite one means a gap / T overflowed the dtype.
         finite = np.ones(loss.shape, dtype=bool)
@@ -97,13 +106,59 @@ def _distillation(
     return _validate.cast(reduced, dtype), out_grad
 
 
+#: 1 / n! for n = 2, ..., 20: e^-x - 1 + x = x^2 (1/2! - x/3! + x^2/4! - ...),
+#: to 1e-25 for |x| <= 1/2.
+_SERIES = tuple(1.0 / math.factorial(n) for n in range(2, 21))
+
+
+class _Close(NamedTuple):
+    rows: np.ndarray  # which rows the accurate form serves
+    kl: np.ndarray
+    q_minus_p: np.ndarray
+
+
+def _close_rows(p: np.ndarray, log_p: np.ndarray, delta: np.ndarray) -> _Close | None:
+    """KL(p || q) and q - p, accurate when the student's softmax is close to the teacher's.
+
+    With ``delta = v / T - z / T`` centred under ``p`` (``x = delta - E_p[delta]``),
+    ``KL = log E_p[e^-x] = log1p(E_p[g(x)])`` for ``g(x) = e^-x - 1 + x >= 0``, a sum without
+    cancellation, and ``q - p = p expm1(-x - KL)``. The direct form subtracts log-probabilities
+    of size ``log K`` to get a KL of size ``(gap / T)^2``: its error grew like ``T^2`` (63 % at
+    ``T = 1e4`` in float32). Used on rows of finite logits where ``E_p[g] <= 1``; elsewhere the
+    KL is not small and the direct form is accurate. None when no row qualifies.
+    """
+    finite = np.isfinite(delta).all(axis=-1, keepdims=True)
+    if not finite.any():
+        return None
+    total = np.sum(p, axis=-1, keepdims=True)  # 1 up to rounding, divided out below
+    d = np.where(finite, delta, 0)
+    x = d - np.sum(p * d, axis=-1, keepdims=True) / total
+    mean = np.sum(p * x, axis=-1, keepdims=True) / total  # 0 up to rounding
+    small = np.abs(x) <= 0.5
+    y = -np.where(small, x, 0)
+    series = np.zeros_like(y)
+    for coefficient in reversed(_SERIES):
+        series = series * y + coefficient
+    weighted = np.where(small, p * (x * x) * series, np.exp(log_p - x) - p + p * x)
+    g_mean = np.sum(np.where(finite, weighted, 0), axis=-1, keepdims=True) / total
+    log_mean = np.log1p(g_mean - mean)
+    kl = mean + log_mean
+    rows = finite & (g_mean <= 1)
+    change = np.expm1(-x - log_mean)
+    q_minus_p = (p / total) * change
+    # a tiny p with a large ratio: the product overflows where q itself is at most 2
+    q_minus_p = np.where(np.isfinite(q_minus_p), q_minus_p, np.exp(log_p - x - log_mean) - p)
+    return _Close(rows[..., 0], kl[..., 0], q_minus_p)
+
+
 _DOC_ARGS = """    Args:
         student_logits: the student's logits ``z``, shape ``(..., K)`` (class axis ``axis``).
         teacher_logits: the teacher's logits ``v``, the same shape.
         temperature: ``T > 0`` (keyword-only, required); divides both sets of logits.
         axis: the class axis (keyword-only).
-        reduction: ``"mean"`` (over the samples, the ``batchmean`` of PyTorch's ``kl_div``),
-            ``"sum"`` or ``"none"``.
+        reduction: ``"mean"`` (over the rows: every position of every axis but the class
+            axis; for 2-D logits the ``batchmean`` of PyTorch's ``kl_div``, which divides by
+            the first axis only), ``"sum"`` or ``"none"``.
 
 """
 
@@ -130,10 +185,12 @@ def distillation_loss(
     ``alpha * distillation_loss(z, v, temperature=T) + (1 - alpha) * softmax_cross_entropy(z,
     y)``.
 
-    The KL of two nearly equal predictions is a small difference of larger terms: its error can
-    reach the dtype's machine epsilon in absolute terms (``1e-7`` in float32), so a loss below
-    ``1e-5`` computed from float32 logits may have few correct digits. Pass float64 logits where
-    such small losses matter.
+    The KL of two nearly equal predictions, written directly, is a small difference of terms of
+    size ``log K``: in float32 a loss of ``3e-7`` came out 30 % off, and at ``T = 1e4`` a loss of
+    9 came out 63 % off (the error grows like ``T^2``; PyTorch's ``kl_div(...) * T**2`` does the
+    same). Where the student's prediction is close to the teacher's, this function uses a form
+    without that cancellation (see the source): both losses are right to ``3e-5`` relative in
+    float32, ``1e-13`` in float64. What remains is the rounding of the logits themselves.
 
     {args}
     Returns:

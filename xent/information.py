@@ -237,7 +237,8 @@ def perplexity(loss: ArrayLike, *, base: float | None = None) -> np.ndarray:
     array, dtype = _validate.float_array(loss, "loss")
     if np.any(array < 0):
         raise ValueError(
-            f"loss must be non-negative (a cross-entropy); found {array[array < 0].flat[0]!r}"
+            "loss must be non-negative (a cross-entropy); found "
+            f"{array[array < 0].flat[0].item()!r}"
         )
     _validate.log_base(base)
     with np.errstate(over="ignore"):

@@ -64,6 +64,12 @@ def merge_logsumexp(a: LogSumExpState, b: LogSumExpState) -> LogSumExpState:
         Milakov, M. and Gimelshein, N. (2018). Online normalizer calculation for softmax.
         arXiv:1805.02867.
     """
+    for name, state in (("a", a), ("b", b)):
+        if not isinstance(state, LogSumExpState):
+            raise TypeError(
+                f"{name} must be a LogSumExpState (from chunked_logsumexp's chunks); "
+                f"got {type(state).__name__}"
+            )
     new_max = np.maximum(a.max, b.max)
     safe = np.where(np.isfinite(new_max), new_max, 0)
     with np.errstate(invalid="ignore", over="ignore"):
@@ -101,7 +107,7 @@ def chunked_logsumexp(z: ArrayLike, *, chunk_size: int, axis: int = -1) -> np.nd
         Milakov, M. and Gimelshein, N. (2018). Online normalizer calculation for softmax.
         arXiv:1805.02867.
     """
-    raw = np.asarray(z)
+    raw = _validate.as_array(z, "z")
     if raw.dtype == np.float16:
         array, dtype = raw, raw.dtype  # upcast below, a chunk at a time
     else:
@@ -179,7 +185,7 @@ def _inputs(
         dtype = _validate.common_dtype(dtype, b_dtype)
         work = _validate.working_dtype(dtype)
         b = b.astype(work, copy=False)
-    t = np.asarray(target)
+    t = _validate.as_array(target, "target")
     if t.dtype.kind not in "iu":
         raise TypeError(f"target must hold class indices (integer dtype); got dtype {t.dtype}")
     if t.shape != (h.shape[0],):

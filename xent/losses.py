@@ -41,7 +41,7 @@ def _target(
 
     ``axis_label`` is the class axis as the user wrote it, for error messages.
     """
-    array = np.asarray(target)
+    array = _validate.as_array(target, "target")
     kind = array.dtype.kind
     num_classes = logits_shape[axis]
     if kind in "iu":
@@ -527,10 +527,11 @@ def nll_loss(
     """
     reduction = _validate.reduction(reduction)
     lp, axis, dtype = _validate.logits(log_probs, axis, "log_probs")
-    if np.asarray(target).dtype.kind not in "iu":
+    target = _validate.as_array(target, "target")
+    if target.dtype.kind not in "iu":
         raise TypeError(
             "nll_loss takes class indices (integer dtype) as target; got dtype "
-            f"{np.asarray(target).dtype} (use softmax_cross_entropy for probability targets)"
+            f"{target.dtype} (use softmax_cross_entropy for probability targets)"
         )
     w = _validate.class_weight(weight, lp.shape[-1], lp.dtype)
     tgt = _target(target, np.moveaxis(lp, -1, axis).shape, axis, ignore_index, lp.dtype)
@@ -814,10 +815,11 @@ def _focal_loss(
     if not (gamma >= 0 and np.isfinite(gamma)):
         raise ValueError(f"gamma must be a finite number >= 0; got {gamma!r}")
     z, axis, dtype = _validate.logits(logits, axis, "logits")
-    if np.asarray(target).dtype.kind not in "iu":
+    target = _validate.as_array(target, "target")
+    if target.dtype.kind not in "iu":
         raise TypeError(
             f"focal_loss takes class indices (integer dtype) as target; got dtype "
-            f"{np.asarray(target).dtype}"
+            f"{target.dtype}"
         )
     w = _validate.class_weight(weight, z.shape[-1], z.dtype)
     tgt = _target(target, np.moveaxis(z, -1, axis).shape, axis, ignore_index, z.dtype)

@@ -34,7 +34,9 @@ def _checked_logits(logits: ArrayLike, name: str = "logits") -> tuple[np.ndarray
         raise ValueError(f"{name} must not contain +inf; use a large finite logit instead")
     finite_rows = np.isfinite(array).any(axis=-1)
     if not finite_rows.all():
-        row = tuple(int(i) for i in np.argwhere(~finite_rows)[0])
+        if array.ndim == 1:
+            raise ValueError(f"{name} must have at least one finite entry; all are -inf")
+        row = _validate.row_label(tuple(int(i) for i in np.argwhere(~finite_rows)[0]))
         raise ValueError(
             f"{name} must have at least one finite entry per row; row {row} is all -inf"
         )
@@ -121,10 +123,7 @@ def _top_k_count(value: int | None, num_classes: int) -> int | None:
 def _top_p_mass(value: float | None) -> float | None:
     if value is None:
         return None
-    try:
-        mass = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"top_p must be a number in (0, 1] (or None); got {value!r}") from None
+    mass = _validate.real_number(value, "top_p", "a number in (0, 1] (or None)")
     if not 0.0 < mass <= 1.0:
         raise ValueError(f"top_p must lie in (0, 1]; got {value!r}")
     return mass
@@ -166,7 +165,10 @@ def top_k_filter(logits: ArrayLike, top_k: int) -> np.ndarray:
     """
     array, dtype = _checked_logits(logits)
     k = _top_k_count(top_k, array.shape[-1])
-    assert k is not None
+    if k is None:
+        raise TypeError(
+            "top_k must be a positive integer; None keeps every logit, so skip the filter"
+        )
     kth_largest = -np.partition(-array, k - 1, axis=-1)[..., k - 1 : k]
     return _validate.cast(np.where(array >= kth_largest, array, -np.inf), dtype)
 
@@ -211,7 +213,10 @@ def top_p_filter(logits: ArrayLike, top_p: float) -> np.ndarray:
     """
     array, dtype = _checked_logits(logits)
     p = _top_p_mass(top_p)
-    assert p is not None
+    if p is None:
+        raise TypeError(
+            "top_p must be a number in (0, 1]; None keeps every logit, so skip the filter"
+        )
     probs = softmax(array.astype(np.float64))
     order = np.argsort(probs, axis=-1, kind="stable")  # increasing probability
     ascending = np.take_along_axis(probs, order, axis=-1)
@@ -301,8 +306,8 @@ def sample(
 
     Raises:
         TypeError: ``rng`` is not a numpy Generator.
-        ValueError: neither or both of ``rng`` and ``seed`` given, or a bad ``temperature``,
-            ``top_k``, ``top_p`` or ``logits``.
+        ValueError: neither or both of ``rng`` and ``seed`` given, a negative ``seed``, or a
+            bad ``temperature``, ``top_k``, ``top_p`` or ``logits``.
 
     Examples:
         >>> import numpy as np, xent
@@ -322,7 +327,9 @@ def sample(
             f"got rng={rng!r}, seed={seed!r}"
         )
     if rng is None:
-        rng = np.random.default_rng(_validate.integer(seed, "seed"))  # type: ignore[arg-type]
+        if _validate.integer(seed, "seed") < 0:  # type: ignore[arg-type]
+            raise ValueError(f"seed must be a non-negative integer; got {seed!r}")
+        rng = np.random.default_rng(int(seed))  # type: ignore[arg-type]
     elif not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a numpy.random.Generator; got {type(rng).__name__}")
     probs = sampling_probs(logits, temperature=temperature, top_k=top_k, top_p=top_p)
