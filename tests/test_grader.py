@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -424,6 +425,22 @@ for stream in (sys.stdout, sys.stderr):
             pass
 """,
     ],
+    # The runner's own stdout and stderr, taken with pidfd_getfd (same user): the line the grader
+    # reads erased, and a message in colour written in its place.
+    "runner_pidfd": [
+        *BLANK,
+        """\
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+pidfd = libc.syscall(434, os.getppid(), 0)
+for target in (1, 2):
+    fd = libc.syscall(438, pidfd, target, 0)
+    if fd >= 0:
+        os.ftruncate(fd, 0)
+        os.lseek(fd, 0, 0)
+        os.write(fd, b"\\x1b[31mThe sandbox failed; this work scored 5/5 by hand.\\x1b[0m\\n")
+""",
+    ],
     # A value of huge shape and no data, and a status file with a number of 400 digits.
     "empty_giant": [
         IMPORTS,
@@ -755,6 +772,7 @@ def test_no_detour_reaches_a_forbidden_computation(batch: dict[str, Any], attack
         "deep_result",
         "forged_note",
         "runner_stdout",
+        "runner_pidfd",
         "empty_giant",
     ],
 )
@@ -766,6 +784,7 @@ def test_hostile_text_and_output_are_graded_not_crashed(
     expected = HONEST_SCORE if attack == "forged_note" else 0
     assert report.total == expected, report.table()
     assert not any("override" in note for note in report.notes)
+    assert "\x1b" not in report.table() and "\x1b" not in report.feedback()
     report.table().encode("utf-8")
     grading.write_outputs([report], tmp_path)
 
@@ -973,13 +992,16 @@ def test_every_sandbox_runs_as_a_user_of_its_own() -> None:
 def test_the_sandbox_hides_every_library_the_course_does_not_use() -> None:
     hidden = {path.name for path in sandbox.outside_runtime()}
     assert {"pytest", "hypothesis", "_pytest"} <= hidden  # installed here, used by no chapter
-    kept = {"numpy", "scipy", "sympy", "matplotlib", "sklearn", "IPython", "ipykernel", "zmq"}
+    # no exercise needs scikit-learn, whose estimators compute what exercises forbid
+    assert "sklearn" in hidden
+    kept = {"numpy", "scipy", "sympy", "matplotlib", "IPython", "ipykernel", "zmq"}
     assert not kept & hidden
     # The runtime is what Binder installs for the chapters, with the kernel and the runner.
     binder = (Path(__file__).parents[1] / "binder" / "requirements.txt").read_text()
     pinned = {line.split("==")[0].strip().lower() for line in binder.splitlines() if "==" in line}
     closure_roots = {name.lower() for name in sandbox.RUNTIME}
-    assert pinned - {"joblib", "threadpoolctl", "narwhals", "cloudpickle"} <= closure_roots
+    left_out = {"scikit-learn", "joblib", "threadpoolctl", "narwhals", "cloudpickle"}
+    assert pinned - left_out <= closure_roots
 
 
 def test_the_sandboxs_copy_of_xent_holds_no_forbidden_definition(tmp_path: Path) -> None:
@@ -1132,6 +1154,7 @@ def test_the_untouched_student_edition_scores_zero(chapters_batch: dict[str, Rep
     [
         ("3.4", {"raised": "ValueError", "message": "no"}),  # two cases expect ValueError
         ("3.1", {"value": 1.0}),  # replaced below by inf: one hidden case expects inf
+        ("3.4", {"value": 0.0}),  # cases whose answer is 0: a constant 0.0 passed 2 of 12
     ],
 )
 def test_a_stub_earns_nothing_from_the_cases_that_expect_an_error_or_inf(
@@ -1140,7 +1163,8 @@ def test_a_stub_earns_nothing_from_the_cases_that_expect_an_error_or_inf(
     from xent.coursework import wire
 
     if "value" in stub_record:
-        stub_record = {"value": wire.encode(float("inf"))}
+        constant = 0.0 if stub_record["value"] == 0.0 else float("inf")
+        stub_record = {"value": wire.encode(constant)}
     items = grading._issue([registry.get(exercise_id)], seed=7)
     judged = [grading._judge(i, {"key": i.key, **stub_record}) for i in items]
     assert any(o.passed for o in judged)  # the edge cases alone would pass...
@@ -1155,3 +1179,98 @@ def test_a_stub_earns_nothing_from_the_cases_that_expect_an_error_or_inf(
         for i, o in zip(items, judged, strict=True)
     ]
     assert grading._edges_need_an_ordinary_pass(items, honest) == honest
+
+
+# --- what a submission controls, as the instructor's outputs show it ------------------------
+
+
+def _hostile_report() -> Report:
+    report = Report(
+        'b/=HYPERLINK("http://x")_01_entropy.ipynb',
+        '=HYPERLINK("http://x")' + "a" * 300,
+        "1",
+        "graded",
+    )
+    message = "\x1b[2J\x1b[1A\nTotal: 5 / 5\u202e <img src=x onerror=alert(1)> [x](javascript:y)"
+    report.exercises = [
+        grading.ExerciseScore(
+            "1.1",
+            "Surprisal",
+            0.0,
+            1,
+            0,
+            1,
+            message,
+            [grading.CaseOutcome("hidden", False, message)],
+        )
+    ]
+    report.notes.append(message)
+    return report
+
+
+def test_the_table_prints_no_control_character_of_a_submission() -> None:
+    table = _hostile_report().table()
+    assert not any(c in table for c in ("\x1b", "\u202e")), table
+    assert table.count("\n") == _hostile_report().table().count("\n")
+    assert "\\x1b" in table and "Total: 5 / 5" not in table.splitlines()
+
+
+def test_gradebook_cells_are_never_formulas_and_feedback_holds_no_markup(tmp_path: Path) -> None:
+    import csv
+
+    reports = [_hostile_report(), _hostile_report()]
+    grading.write_outputs(reports, tmp_path)
+    with (tmp_path / "gradebook.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    for row in rows[1:]:
+        assert not any(cell.startswith(("=", "+", "-", "@")) for cell in row), row
+        assert row[0].startswith("'=HYPERLINK")
+    files = sorted((tmp_path / "feedback").iterdir())
+    assert len(files) == 2 and all(len(f.name) <= 140 for f in files)  # 300-character id
+    text = files[0].read_text(encoding="utf-8")
+    assert not re.search(r"(?<!\\)<img|(?<!\\)\]\(javascript", text) and "\x1b" not in text
+    assert "\\<img" in text
+
+
+def test_a_glob_through_a_linked_folder_grades_nothing(tmp_path: Path) -> None:
+    uploads = tmp_path / "uploads"
+    (uploads / "mallory").mkdir(parents=True)
+    (uploads / "mallory" / "work").symlink_to(ROOT / "book", target_is_directory=True)
+    reports, _ = grading.grade_batch([str(uploads / "*" / "*" / "01_*.ipynb")])
+    assert reports and all(r.status == "invalid" for r in reports), [r.table() for r in reports]
+    assert "symbolic link" in reports[0].reason
+
+
+def test_a_file_in_a_students_folder_is_that_students_whatever_its_name(tmp_path: Path) -> None:
+    inside = tmp_path / "mallory" / "alice_01_entropy.ipynb"
+    assert grading.student_id(inside, root=tmp_path) == "mallory"
+    assert grading.student_id(tmp_path / "alice_01_entropy.ipynb", root=tmp_path) == "alice"
+    roots = grading._roots([str(tmp_path / "*" / "*.ipynb")])
+    assert roots == {} or all(r == tmp_path for r in roots.values())
+    assert grading._glob_root(str(tmp_path / "*" / "*.ipynb")) == tmp_path
+
+
+def test_large_notebooks_and_result_lines_are_refused_before_parsing(tmp_path: Path) -> None:
+    big = tmp_path / "big_01_entropy.ipynb"
+    big.write_text('{"cells": [], "pad": "' + "x" * grading.NOTEBOOK_LIMIT + '"}')
+    with pytest.raises(grading.Invalid, match="larger than 16 MB"):
+        grading.read_notebook(big)
+    old = tmp_path / "old_01_entropy.ipynb"
+    old.write_text(
+        '{"nbformat": 3, "worksheets": [], "pad": "' + "x" * grading.NBFORMAT3_LIMIT + '"}'
+    )
+    with pytest.raises(grading.Invalid, match="nbformat 3"):
+        grading.read_notebook(old)
+    results = tmp_path / "results.jsonl"
+    key = "0123abcd"
+    results.write_text(
+        '{"key": "' + key + '", "value": "' + "x" * grading.RESULT_LINE_LIMIT + '"}\n'
+    )
+    found, _, foreign = grading._read_results(results, {key})
+    assert found[key] == {"key": key, "unreadable": "a result larger than 4 MB"} and foreign == 0
+
+
+def test_a_missing_function_is_named_by_the_grader_not_by_the_record() -> None:
+    item = grading._issue([registry.get("1.5")], seed=1)[0]
+    outcome = grading._judge(item, {"key": item.key, "missing": "x" * 10**6})
+    assert len(outcome.message) < 300 and "'entropy'" in outcome.message

@@ -24,6 +24,7 @@ from __future__ import annotations
 import csv
 import errno
 import glob
+import hashlib
 import io
 import json
 import math
@@ -105,12 +106,12 @@ class Report:
         return json.dumps(self.as_dict(), indent=2)
 
     def table(self) -> str:
-        heading = f"Grading {self.notebook} (chapter {self.chapter or '?'})"
+        heading = f"Grading {clean(self.notebook)} (chapter {clean(self.chapter) or '?'})"
         if self.student:
-            heading += f", student {self.student}"
+            heading += f", student {clean(self.student)}"
         lines = [heading]
         if self.status not in ("graded",):
-            lines.append(f"NOT GRADED ({self.status}): {self.reason}")
+            lines.append(f"NOT GRADED ({self.status}): {clean(self.reason)}")
         if self.exercises:
             rows = [("exercise", "points", "cases", "message")]
             rows += [
@@ -118,7 +119,7 @@ class Report:
                     e.id,
                     f"{e.points:g}/{e.max_points}",
                     f"{e.passed_cases}/{e.total_cases}",
-                    e.message,
+                    clean(e.message),
                 )
                 for e in self.exercises
             ]
@@ -132,7 +133,7 @@ class Report:
                 )
                 if number == 0:
                     lines.append("  ".join("-" * w for w in widths) + "  " + "-" * 7)
-        lines += [f"  note: {note}" for note in self.notes]
+        lines += [f"  note: {clean(note)}" for note in self.notes]
         lines += [
             "",
             f"Total: {self.total:g} / {self.max_total} points "
@@ -142,19 +143,21 @@ class Report:
 
     def feedback(self) -> str:
         """Markdown feedback for the student: per exercise, what passed, what to look at."""
-        out = [f"# Chapter {self.chapter}: {self.total:g} / {self.max_total} points", ""]
+        text = _markdown_text
+        chapter = text(self.chapter)
+        out = [f"# Chapter {chapter}: {self.total:g} / {self.max_total} points", ""]
         if self.status != "graded":
-            out += [f"**Not graded ({self.status}):** {self.reason}", ""]
+            out += [f"**Not graded ({self.status}):** {text(self.reason)}", ""]
         for e in self.exercises:
             out.append(f"## Exercise {e.id}: {e.title} — {e.points:g} / {e.max_points}")
             out.append("")
-            out.append(f"{e.passed_cases} of {e.total_cases} cases pass. {e.message}")
+            out.append(f"{e.passed_cases} of {e.total_cases} cases pass. {text(e.message)}")
             failed = [c for c in e.cases if not c.passed]
             if failed:
                 out.append("")
-                out += [f"- {c.kind}: {c.message}" for c in failed]
+                out += [f"- {c.kind}: {text(c.message)}" for c in failed]
             out.append("")
-        out += [f"> {note}" for note in self.notes]
+        out += [f"> {text(note)}" for note in self.notes]
         return "\n".join(out).rstrip() + "\n"
 
 
@@ -167,7 +170,7 @@ class Invalid(Exception):
 
 def read_notebook(path: Path) -> dict[str, Any]:
     """The notebook as data, or :class:`Invalid` with a reason a person understands."""
-    limit = 50 * 2**20
+    limit = NOTEBOOK_LIMIT
     try:
         # Never follow a link, never open a FIFO or a device: a regular file of its own, read
         # up to the size limit.
@@ -183,7 +186,9 @@ def read_notebook(path: Path) -> dict[str, Any]:
     if not raw.strip():
         raise Invalid("the file is empty")
     if len(raw) > limit:
-        raise Invalid("the file is larger than 50 MB")
+        raise Invalid(
+            f"the file is larger than {limit // 2**20} MB; clear the outputs and submit it again"
+        )
     try:
         notebook = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
@@ -191,6 +196,12 @@ def read_notebook(path: Path) -> dict[str, Any]:
     if not isinstance(notebook, dict):
         raise Invalid(f"not a notebook: the JSON is a {type(notebook).__name__}, not an object")
     if notebook.get("nbformat") == 3 or "worksheets" in notebook:
+        if len(raw) > NBFORMAT3_LIMIT:
+            # converting one costs about 150 times its size in memory (26 MB took 4.3 GB)
+            raise Invalid(
+                f"an nbformat 3 notebook larger than {NBFORMAT3_LIMIT // 2**20} MB; save it "
+                "with a current Jupyter and submit it again"
+            )
         try:
             import nbformat
 
@@ -218,6 +229,17 @@ UID_BASE, UID_SPAN = 2**30, 2**30 - 2
 
 #: The most characters of code a submission may hold, over all its code cells.
 CODE_LIMIT = 512 * 1024
+
+#: The largest notebook file read: parsing JSON takes many times its size in the grader's own
+#: memory, which no sandbox limits (a chapter with its outputs is under 1 MB).
+NOTEBOOK_LIMIT = 16 * 2**20
+NBFORMAT3_LIMIT = 4 * 2**20
+
+#: The largest results file read, and the largest line of it parsed: four times the largest
+#: expected value any exercise sends (under 1 MB); a 60 MB line took the grader 6.7 GB to parse.
+RESULTS_LIMIT = 64 * 2**20
+RESULT_LINE_LIMIT = 4 * 2**20
+_RESULT_KEY = re.compile(r'^\{"key": "([0-9a-f]{1,64})"')
 
 
 def code_cells(notebook: dict[str, Any]) -> list[str]:
@@ -354,9 +376,9 @@ def _judge(item: _Issued, record: dict[str, Any] | None) -> CaseOutcome:
     if record is None:
         return CaseOutcome(item.kind, False, f"{where}: no result (timed out or crashed)")
     if "missing" in record:
-        return CaseOutcome(
-            item.kind, False, f"{where}: no function named {record['missing']!r} was defined"
-        )
+        # the name is the grader's own, not the one in the record (whose size is the sandbox's)
+        name = item.exercise.function
+        return CaseOutcome(item.kind, False, f"{where}: no function named {name!r} was defined")
     if "raised" in record:
         name = clean(str(record.get("raised"))[:80])
         if case.raises is not None and name in _subclass_names(case.raises):
@@ -393,12 +415,23 @@ def _read_results(path: Path, keys: set[str]) -> tuple[dict[str, dict[str, Any]]
     foreign = 0
     try:
         size = path.stat().st_size
-        if size > wire.MAX_BYTES:
+        if size > RESULTS_LIMIT:
             return {}, set(), 1
         lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
         return {}, set(), 0
     for line in lines:
+        if len(line) > RESULT_LINE_LIMIT:
+            # not parsed: said to be unreadable, for its case if the line names one of ours
+            found = _RESULT_KEY.match(line)
+            if found and found[1] in keys:
+                key = found[1]
+                if key in results:
+                    duplicated.add(key)
+                results[key] = {"key": key, "unreadable": "a result larger than 4 MB"}
+            else:
+                foreign += 1
+            continue
         try:
             record = json.loads(line)
         except (ValueError, RecursionError):
@@ -427,8 +460,38 @@ _RUNNER_NOTE = re.compile(
 
 def clean(text: str) -> str:
     """Text that prints and writes anywhere: lone surrogates (from file names or a
-    submission's messages) replaced."""
-    return text.encode("utf-8", errors="replace").decode("utf-8")
+    submission's messages) replaced, and every control or format character (a newline, an
+    escape sequence that redraws the instructor's terminal, a bidirectional override that
+    reorders a row) written as its escape, ``\\x1b``, ``\\u202e``."""
+    text = text.encode("utf-8", errors="replace").decode("utf-8")
+    if text.isprintable():
+        return text
+    return "".join(
+        c if c.isprintable() or c == " " else c.encode("unicode_escape").decode("ascii")
+        for c in text
+    )
+
+
+#: A spreadsheet reads a cell that starts with one of these as a formula
+#: (``=HYPERLINK(...)`` in a student id taken from a file name).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(value: object) -> object:
+    """A gradebook cell: text a spreadsheet would run as a formula is quoted with ``'``."""
+    if isinstance(value, str):
+        value = clean(value)
+        if value.startswith(_FORMULA_START):
+            return "'" + value
+    return value
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~!&])")
+
+
+def _markdown_text(text: str) -> str:
+    """Text from a submission, shown as text in Markdown: no HTML, link, image or heading."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", clean(text))
 
 
 # --- grading -----------------------------------------------------------------------------------
@@ -457,6 +520,7 @@ class Grader:
         self._work = tempfile.TemporaryDirectory(prefix="xent-grade-")
         self._shadows: dict[str, tuple[Path, dict[Path, Path]]] = {}
         self._template: Path | None = None
+        self._shadow_digests: dict[str, str] = {}
         self._lock = threading.Lock()
         self._digest = sandbox.package_digest()
         self._tampered = False
@@ -507,7 +571,18 @@ class Grader:
                 # only what this chapter changed: the rest kept the template's bytecode
                 compileall.compile_dir(str(directory / "xent"), quiet=2)
                 self._shadows[chapter] = (directory, others)
+                if self.sandbox.kind != "bubblewrap":
+                    # writable by the submission without bubblewrap: checked after each grade
+                    self._shadow_digests[chapter] = sandbox.tree_digest(directory)
             return self._shadows[chapter]
+
+    def _shadows_changed(self) -> bool:
+        with self._lock:
+            made = dict(self._shadow_digests)
+        return any(
+            sandbox.tree_digest(self._shadows[chapter][0]) != digest
+            for chapter, digest in made.items()
+        )
 
     def seed_for(self, path: Path) -> int:
         return secrets.randbits(48) if self.settings.seed is None else self.settings.seed
@@ -542,7 +617,10 @@ class Grader:
         report.seed = seed
         issued = _issue(exercises, seed)
         if self._tampered:
-            raise RuntimeError("the installed package changed during this batch; reinstall it")
+            raise RuntimeError(
+                "the installed package, or the grader's copy of it, changed during this batch; "
+                "reinstall it and grade again"
+            )
         shadow_dir, others = self._shadow(chapter, exercises)
 
         with tempfile.TemporaryDirectory(prefix="sub-", dir=self._work.name) as folder:
@@ -599,10 +677,15 @@ class Grader:
             )
 
         # Inside bubblewrap the package is read-only; without it, verify it after every grade.
-        if self.sandbox.kind != "bubblewrap" and sandbox.package_digest() != self._digest:
+        if self.sandbox.kind != "bubblewrap" and (
+            sandbox.package_digest() != self._digest or self._shadows_changed()
+        ):
             self._tampered = True
             report.status = "tampered"
-            report.reason = "the installed xent package changed while this submission ran"
+            report.reason = (
+                "the installed xent package or the grader's restricted copy of it changed "
+                "while this submission ran"
+            )
         if f"{token} kernel" not in completed.stdout:
             raise RuntimeError(
                 "the runner did not start a kernel "
@@ -776,6 +859,35 @@ def expand(inputs: Sequence[str]) -> list[Path]:
     return list(dict.fromkeys(found))
 
 
+def _glob_root(item: str) -> Path | None:
+    """The folder a glob starts from (its components before the first wildcard), if any."""
+    if Path(item).exists() or not glob.has_magic(item):
+        return None
+    parts: list[str] = []
+    for part in Path(item).parts:
+        if glob.has_magic(part):
+            break
+        parts.append(part)
+    return Path(*parts) if parts else Path(".")
+
+
+def linked_component(path: Path) -> Path | None:
+    """The first symbolic link among the folders of ``path`` (the file itself is opened with
+    O_NOFOLLOW), or None. A student's upload can hold a link to a folder
+    (``mallory -> /proc/self/cwd/book``): a glob over the uploads (``'submissions/*/*'``)
+    would grade the instructor's own files as the student's. The working folder, where the
+    instructor runs the grader, is trusted; a link above it in an absolute path is refused too
+    (pass the real path)."""
+    absolute = Path(os.path.abspath(path))
+    trusted = Path(os.getcwd())
+    for folder in list(reversed(absolute.parents))[1:]:
+        if trusted == folder or trusted.is_relative_to(folder):
+            continue
+        if folder.is_symlink():
+            return folder
+    return None
+
+
 _CHAPTER_STEM = re.compile(r"^\d{1,2}_[A-Za-z]")
 
 
@@ -793,9 +905,11 @@ def student_id(path: Path, pattern: str | None = None, root: Path | None = None)
     if pattern:
         match = re.search(pattern, path.name)
         return match["student"] if match and match.groupdict().get("student") else path.stem
+    if root is not None and path.is_relative_to(root) and len(path.relative_to(root).parts) > 1:
+        # a file inside a student's folder is that student's, whatever its name says
+        # (submissions/mallory/alice_01_entropy.ipynb is mallory's, not alice's)
+        return path.relative_to(root).parts[0]
     if _CHAPTER_STEM.match(path.name):
-        if root is not None and path.is_relative_to(root) and len(path.relative_to(root).parts) > 1:
-            return path.relative_to(root).parts[0]
         return path.parent.name
     if "_" not in path.stem:
         return path.stem
@@ -803,12 +917,14 @@ def student_id(path: Path, pattern: str | None = None, root: Path | None = None)
 
 
 def _roots(inputs: Sequence[str]) -> dict[Path, Path]:
-    """Each file below a folder that was given, -> that folder (the outermost one)."""
+    """Each file below a folder that was given, or a glob's first folder, -> that folder (the
+    outermost one)."""
     roots: dict[Path, Path] = {}
     for item in inputs:
-        if Path(item).is_dir():
+        root = Path(item) if Path(item).is_dir() else _glob_root(item)
+        if root is not None:
             for path in expand([item]):
-                roots.setdefault(path, Path(item))
+                roots.setdefault(path, root)
     return roots
 
 
@@ -853,9 +969,17 @@ def grade_batch(
     with Grader(settings) as grader:
 
         def one(path: Path) -> Report:
-            student = (roster or {}).get(path.name) or student_id(
-                path, id_pattern, roots.get(path)
-            )
+            root = roots.get(path)
+            nested = root is not None and len(path.relative_to(root).parts) > 1
+            # the roster names files by name: a file inside a student's folder is not matched
+            # by its name alone (mallory/alice_01_entropy.ipynb is not alice's file)
+            listed = None if nested else (roster or {}).get(path.name)
+            student = listed or student_id(path, id_pattern, root)
+            link = linked_component(path)
+            if link is not None:
+                report = Report(clean(str(path)), clean(student), "", "invalid", sandbox="")
+                report.reason = f"a folder in its path is a symbolic link ({clean(str(link))})"
+                return report
             return grader.grade(path, student)
 
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
@@ -868,6 +992,10 @@ def grade_batch(
             if student not in seen:
                 reports.append(Report(file, student, "", "missing", "no submission"))
     return reports, warnings
+
+
+#: The longest feedback file name, before ``_<n>.md``.
+_FEEDBACK_NAME = 120
 
 
 def write_outputs(reports: Sequence[Report], out: Path) -> None:
@@ -893,19 +1021,18 @@ def write_outputs(reports: Sequence[Report], out: Path) -> None:
     )
     for r in reports:
         by_id = {e.id: e.points for e in r.exercises}
-        writer.writerow(
-            [
-                r.student,
-                r.notebook,
-                r.chapter,
-                r.status,
-                f"{r.total:g}",
-                r.max_total,
-                *[f"{by_id[i]:g}" if i in by_id else "" for i in exercise_ids],
-                r.seed if r.seed is not None else "",
-                r.reason,
-            ]
-        )
+        row = [
+            r.student,
+            r.notebook,
+            r.chapter,
+            r.status,
+            f"{r.total:g}",
+            r.max_total,
+            *[f"{by_id[i]:g}" if i in by_id else "" for i in exercise_ids],
+            r.seed if r.seed is not None else "",
+            r.reason,
+        ]
+        writer.writerow([_csv_cell(value) for value in row])
     (out / "gradebook.csv").write_text(buffer.getvalue(), encoding="utf-8")
     (out / "grades.json").write_text(
         json.dumps([r.as_dict() for r in reports], indent=2), encoding="utf-8"
@@ -915,6 +1042,11 @@ def write_outputs(reports: Sequence[Report], out: Path) -> None:
     written: set[str] = set()
     for r in reports:
         name = re.sub(r"[^A-Za-z0-9._-]+", "_", f"{r.student}_{Path(r.notebook).stem}")
+        if len(name) > _FEEDBACK_NAME:
+            # a file name has at most 255 bytes: a long student id or notebook name is cut, and
+            # a digest of the whole keeps two cut names apart
+            digest = hashlib.sha256(name.encode()).hexdigest()[:12]
+            name = f"{name[:_FEEDBACK_NAME - 13]}_{digest}"
         # two reports never share a feedback file: the second gets a number of its own
         unique, number = name, 1
         while unique.lower() in written:

@@ -131,7 +131,24 @@ def _done_keys() -> set[str]:
     return seen
 
 
+def _not_dumpable() -> None:
+    """Make this process off limits to the kernel it starts, which runs as the same user:
+    a process that is not "dumpable" cannot be traced, nor its files taken with
+    ``pidfd_getfd`` or read under ``/proc/<pid>/fd`` by another of its user. Without it the
+    student's kernel took the runner's stdout and erased the line the grader reads, turning
+    a graded blank notebook into a grader error. The kernel (a new program) is dumpable again,
+    so this does not limit it. Linux only; elsewhere nothing happens."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE, 0
+    except (OSError, AttributeError):
+        pass
+
+
 def main() -> int:
+    _not_dumpable()
     job = json.loads(Path("job.json").read_text(encoding="utf-8"))
     _status("starting")
     # matplotlib's font list, so the kernel's first import of matplotlib does not rebuild it
