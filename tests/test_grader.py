@@ -459,7 +459,10 @@ def entropy(p, base=None):
         *BLANK,
         """\
 import subprocess, sys, time
-code = ("b = bytearray(600 * 2**20)\\nfor i in range(0, len(b), 4096): b[i] = 1\\n"
+# the children ignore the interrupt that ends the cell (on a busy machine they were still
+# filling their memory when it came, and died before the watchdog saw them together)
+code = ("import signal; signal.signal(signal.SIGINT, signal.SIG_IGN)\\n"
+        "b = bytearray(600 * 2**20)\\nfor i in range(0, len(b), 4096): b[i] = 1\\n"
         "import time; time.sleep(60)")
 children = [subprocess.Popen([sys.executable, "-S", "-c", code]) for _ in range(6)]
 time.sleep(60)
