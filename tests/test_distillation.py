@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+
+import mpmath
 import numpy as np
 import pytest
 from hypothesis import given
@@ -286,3 +289,60 @@ def test_a_temperature_whose_gaps_overflow_the_dtype_is_refused() -> None:
         xent.distillation_loss(z, v, temperature=1e-40)
     # an infinite loss that the logits do mean stays: the student rules out the teacher's class
     assert np.isposinf(xent.distillation_loss([[0.0, -np.inf]], [[0.0, 1.0]], temperature=1.0))
+
+
+@mpmath.workdps(50)
+def _exact_distillation(
+    z: np.ndarray, v: np.ndarray, temperature: float
+) -> tuple[float, np.ndarray]:
+    """The mean loss T^2 KL(softmax(v/T) || softmax(z/T)) over rows, and its gradient in z."""
+    loss, grad = mpmath.mpf(0), []
+    for z_row, v_row in zip(z, v, strict=True):
+        zs = [mpmath.mpf(float(a)) / temperature for a in z_row]
+        vs = [mpmath.mpf(float(b)) / temperature for b in v_row]
+        lz = mpmath.log(mpmath.fsum(mpmath.exp(a) for a in zs))
+        lv = mpmath.log(mpmath.fsum(mpmath.exp(b) for b in vs))
+        loss += mpmath.fsum(
+            mpmath.exp(b - lv) * ((b - lv) - (a - lz)) for a, b in zip(zs, vs, strict=True)
+        )
+        grad.append(
+            [
+                temperature * (mpmath.exp(a - lz) - mpmath.exp(b - lv)) / len(z)
+                for a, b in zip(zs, vs, strict=True)
+            ]
+        )
+    return float(loss * temperature**2 / len(z)), np.array(grad, dtype=np.float64)
+
+
+@pytest.mark.parametrize(
+    ("dtype", "temperature", "rtol"),
+    [
+        (np.float32, 1e3, 1e-4),
+        (np.float32, 1e4, 1e-4),
+        (np.float64, 1e8, 1e-10),
+        (np.float64, 1e10, 1e-10),
+        (np.float64, 2.0, 1e-13),
+    ],
+)
+def test_distillation_at_high_temperature_keeps_its_digits(
+    dtype: type, temperature: float, rtol: float
+) -> None:
+    # T^2 KL written directly subtracts terms of size log K: its error grew like T^2
+    rng = np.random.default_rng(4)
+    z, v = (3 * rng.normal(size=(5, 6))).astype(dtype), (3 * rng.normal(size=(5, 6))).astype(dtype)
+    loss, grad = xent.distillation_loss_with_grad(z, v, temperature=temperature)
+    exact_loss, exact_grad = _exact_distillation(z, v, temperature)
+    assert math.isclose(float(loss), exact_loss, rel_tol=rtol), (float(loss), exact_loss)
+    assert np.max(np.abs(grad - exact_grad)) <= rtol * np.max(np.abs(exact_grad))
+
+
+@pytest.mark.parametrize(("dtype", "rtol"), [(np.float32, 1e-3), (np.float64, 1e-12)])
+def test_a_tiny_distillation_loss_keeps_its_relative_accuracy(dtype: type, rtol: float) -> None:
+    rng = np.random.default_rng(0)
+    v = 2 * rng.normal(size=(4, 8))
+    z = (v + 1e-3 * rng.normal(size=v.shape)).astype(dtype)
+    v = v.astype(dtype)
+    exact_loss, _ = _exact_distillation(z, v, 1.0)
+    assert math.isclose(
+        float(xent.distillation_loss(z, v, temperature=1.0)), exact_loss, rel_tol=rtol
+    )

@@ -9,7 +9,9 @@ properties: symmetry where it holds, bounds, Pinsker's inequality, metric proper
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
+from typing import Any
 
 import mpmath
 import numpy as np
@@ -168,6 +170,15 @@ def test_js_with_tiny_and_huge_ratios_is_accurate() -> None:
     assert float(xent.js_divergence(p, q)) == pytest.approx(_js_mpmath(p, q), rel=1e-13)
 
 
+def _squared_hellinger_mpmath(p: np.ndarray, q: np.ndarray) -> mpmath.mpf:
+    """sum (sqrt p - sqrt q)^2 / 2, to 60 digits, from the very floats of p and q."""
+    with mpmath.workdps(60):
+        return sum(
+            (mpmath.sqrt(mpmath.mpf(float(a))) - mpmath.sqrt(mpmath.mpf(float(b)))) ** 2
+            for a, b in zip(np.ravel(p).tolist(), np.ravel(q).tolist(), strict=True)
+        ) / 2
+
+
 @pytest.mark.parametrize(
     ("dtype", "gap"),
     [(np.float64, g) for g in (1e-3, 1e-6, 1e-10, 1e-14)]
@@ -181,11 +192,7 @@ def test_hellinger_keeps_full_relative_accuracy_for_close_distributions(
     p = np.array([0.3, 0.7], dtype=dtype)
     q = (p + np.array([gap, -gap])).astype(dtype)
     assert not np.array_equal(p, q)
-    with mpmath.workdps(60):
-        squared = sum(
-            (mpmath.sqrt(mpmath.mpf(float(a))) - mpmath.sqrt(mpmath.mpf(float(b)))) ** 2
-            for a, b in zip(p.tolist(), q.tolist(), strict=True)
-        ) / 2
+    squared = _squared_hellinger_mpmath(p, q)
     eps = float(np.finfo(dtype).eps)
     assert float(xent.f_divergence(p, q, "squared_hellinger")) == pytest.approx(
         float(squared), rel=16 * eps
@@ -193,6 +200,42 @@ def test_hellinger_keeps_full_relative_accuracy_for_close_distributions(
     assert float(xent.hellinger_distance(p, q)) == pytest.approx(
         float(mpmath.sqrt(squared)), rel=16 * eps
     )
+
+
+@pytest.mark.parametrize(
+    ("p", "q", "expected"),
+    [
+        # (p - q)**2 / q underflowed: 0 / 0 where q is 0, and 0 for two different distributions
+        (np.float32([1e-25, 1]), np.float32([0, 1]), math.inf),
+        ([1e-300, 1.0], [0.0, 1.0], math.inf),
+        (np.float32([1e-25, 1]), np.float32([1e-35, 1]), 1e-15),
+        ([1e-200, 1.0], [1e-300, 1.0], 1e-100),
+        # d / q overflows while d**2 / q does not
+        ([1e-5, 1 - 1e-5], [1e-314, 1 - 1e-314], 1e-10 / 1e-314),
+        ([0.5, 0.5], [1.0, 5e-324], math.inf),
+    ],
+)
+def test_chi2_keeps_tiny_and_huge_terms(p: Any, q: Any, expected: float) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = float(xent.chi2_divergence(p, q))
+        assert float(xent.f_divergence(p, q, "chi2")) == got
+    assert got == expected if math.isinf(expected) else math.isclose(got, expected, rel_tol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("p", "q"),
+    [
+        ([5e-324, 1.0], [0.0, 1.0]),
+        (np.float32([1e-45, 1]), np.float32([0, 1])),
+        ([1e-200, 1.0], [0.0, 1.0]),
+    ],
+)
+def test_a_hellinger_distance_is_not_lost_with_its_square(p: Any, q: Any) -> None:
+    # d_H = sqrt(sum (sqrt p - sqrt q)^2 / 2): the square underflowed where the distance does not
+    exact = mpmath.sqrt(_squared_hellinger_mpmath(np.asarray(p), np.asarray(q)))
+    got = float(xent.hellinger_distance(p, q))
+    assert math.isclose(got, float(exact), rel_tol=1e-6), (got, exact)
 
 
 # --- edge cases ----------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 
+import mpmath
 import numpy as np
 import pytest
 import scipy.stats
@@ -338,3 +339,18 @@ def test_an_unknown_given_is_refused(given_value) -> None:
 def test_a_bad_base_is_refused(function, base) -> None:
     with pytest.raises(ValueError, match="base"):
         function(SKEWED, base=base)
+
+
+@pytest.mark.parametrize("a", [1e-9, 1e-12, 1e-14])
+@pytest.mark.parametrize("given", ["x", "y"])
+def test_a_tiny_conditional_entropy_keeps_its_relative_accuracy(a: float, given: str) -> None:
+    joint = np.array([[0.5 - a, a], [a, 0.5 - a]])
+    table = joint if given == "x" else joint.T
+    with mpmath.workdps(50):
+        exact = -mpmath.fsum(
+            mpmath.mpf(v) * mpmath.log(mpmath.mpf(v) / mpmath.fsum(mpmath.mpf(u) for u in row))
+            for row in table
+            for v in row
+        )
+    got = float(xent.conditional_entropy(joint, given=given))
+    assert math.isclose(got, float(exact), rel_tol=1e-14), (got, exact)

@@ -182,13 +182,12 @@ def fit_temperature(
         raise ValueError("logits holds no samples: a temperature is fitted to at least one")
     label_array = _validate.labels(labels, array.shape[0], array.shape[1])
     try:
-        low, high = (_validate.positive_number(b, "bounds") for b in bounds)
-    except (TypeError, ValueError) as error:
-        if "bounds" in str(error):
-            raise
+        low, high = bounds
+    except (TypeError, ValueError):
         raise TypeError(
             f"bounds must be a pair (low, high) of positive numbers; got {bounds!r}"
         ) from None
+    low, high = _validate.positive_number(low, "bounds"), _validate.positive_number(high, "bounds")
     if not low < high:
         raise ValueError(f"bounds must be (low, high) with low < high; got {bounds!r}")
     target_logit = np.take_along_axis(array, label_array[..., None], axis=-1)[..., 0]

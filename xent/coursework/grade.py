@@ -171,6 +171,9 @@ class Invalid(Exception):
 def read_notebook(path: Path) -> dict[str, Any]:
     """The notebook as data, or :class:`Invalid` with a reason a person understands."""
     limit = NOTEBOOK_LIMIT
+    link = linked_component(path)
+    if link is not None:
+        raise Invalid(f"a folder in its path is a symbolic link ({clean(str(link))})")
     try:
         # Never follow a link, never open a FIFO or a device: a regular file of its own, read
         # up to the size limit.
@@ -895,12 +898,12 @@ def student_id(path: Path, pattern: str | None = None, root: Path | None = None)
     """The student a file belongs to.
 
     With ``pattern`` (a regular expression with a group named ``student``), the group's match
-    in the file name. Otherwise: the file name up to its first ``_``
-    (``alice_01_entropy.ipynb`` -> ``alice``; ``4711_01_entropy.ipynb`` -> ``4711``), or, for a
-    file named like a chapter (``01_entropy.ipynb``), the folder that holds it
-    (``submissions/alice/01_entropy.ipynb`` -> ``alice``): with ``root``, the folder graded,
-    the folder right under it, so that a folder inside a student's own upload
-    (``submissions/mallory/bob/01_entropy.ipynb``) stays the upload's student, ``mallory``.
+    in the file name. Otherwise, for a file in a folder under ``root`` (the folder graded), that
+    folder, whatever the file is called or however deep it lies
+    (``submissions/mallory/alice_01_entropy.ipynb`` and ``submissions/mallory/bob/01_entropy.ipynb``
+    are ``mallory``'s); then, for a file named like a chapter (``01_entropy.ipynb``), the folder
+    that holds it; else the file name up to its first ``_`` (``alice_01_entropy.ipynb`` ->
+    ``alice``; ``4711_01_entropy.ipynb`` -> ``4711``).
     """
     if pattern:
         match = re.search(pattern, path.name)
@@ -975,11 +978,6 @@ def grade_batch(
             # by its name alone (mallory/alice_01_entropy.ipynb is not alice's file)
             listed = None if nested else (roster or {}).get(path.name)
             student = listed or student_id(path, id_pattern, root)
-            link = linked_component(path)
-            if link is not None:
-                report = Report(clean(str(path)), clean(student), "", "invalid", sandbox="")
-                report.reason = f"a folder in its path is a symbolic link ({clean(str(link))})"
-                return report
             return grader.grade(path, student)
 
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:

@@ -40,7 +40,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import xent
 
@@ -176,11 +176,12 @@ def _package_dir() -> Path:
     return Path(xent.__file__).resolve().parent
 
 
-def tree_digest(root: Path) -> str:
-    """A hash of every file under ``root`` (names and contents; links by their targets)."""
+def _files_digest(files: list[Path], base: Path) -> str:
+    """A hash of ``files``: each one's path relative to ``base`` and its contents (a link's
+    target, for a link)."""
     digest = hashlib.sha256()
-    for path in sorted(root.rglob("*")):
-        digest.update(str(path.relative_to(root)).encode())
+    for path in sorted(files):
+        digest.update(str(path.relative_to(base)).encode())
         if path.is_symlink():
             digest.update(b"->" + os.readlink(path).encode())
         elif path.is_file():
@@ -188,17 +189,18 @@ def tree_digest(root: Path) -> str:
     return digest.hexdigest()
 
 
+def tree_digest(root: Path) -> str:
+    """A hash of every file under ``root`` (names and contents; links by their targets)."""
+    return _files_digest(list(root.rglob("*")), root)
+
+
 def package_digest() -> str:
     """A hash of every file of the installed xent package, and of the course's chapters when
     the package lives in a checkout of the course (to detect tampering)."""
-    digest = hashlib.sha256()
     root = _package_dir()
     files = [p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
     files += list((root.parent / "book").glob("*.ipynb"))
-    for path in sorted(files):
-        digest.update(str(path.relative_to(root.parent)).encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
+    return _files_digest(files, root.parent)
 
 
 def _module_file(module: object) -> Path | None:
@@ -238,15 +240,22 @@ def parse_source(text: str) -> Any:
         return ast.parse(text)
 
 
+class _Statement(NamedTuple):
+    names: tuple[str, ...]  # the names it defines
+    whole: bool  # whether those are all it assigns
+    first: int  # its first line, decorators included
+    last: int
+    mentions: frozenset[str]  # the private names (``_x``, not ``__x``) it uses besides its own
+
+
 @functools.lru_cache(maxsize=256)
-def _mentions(text: str) -> tuple[tuple[tuple[str, ...], frozenset[str]], ...]:
-    """For each top-level statement of a module's source: the names it defines, and the
-    private names (``_name``, not ``__name``) it mentions besides them. Parsed once per text."""
+def _statements(text: str) -> tuple[_Statement, ...]:
+    """The top-level statements of a module's source, parsed once per text."""
     import ast
 
     found = []
     for node in parse_source(text).body:
-        names, _ = _defined_names(node)
+        names, whole = _defined_names(node)
         mentions = set()
         for inner in ast.walk(node):
             mention = (
@@ -256,7 +265,9 @@ def _mentions(text: str) -> tuple[tuple[tuple[str, ...], frozenset[str]], ...]:
             )
             if mention and mention.startswith("_") and not mention.startswith("__"):
                 mentions.add(mention)
-        found.append((tuple(names), frozenset(mentions - set(names))))
+        first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+        last = node.end_lineno or node.lineno
+        found.append(_Statement(tuple(names), whole, first, last, frozenset(mentions - set(names))))
     return tuple(found)
 
 
@@ -273,14 +284,15 @@ def _private_closure(package: Path, blocked: dict[Path, set[str]]) -> None:
         if "coursework" in path.parts:
             continue
         try:
-            statements = _mentions(path.read_text(encoding="utf-8"))
+            statements = _statements(path.read_text(encoding="utf-8"))
         except SyntaxError:
             continue
-        for names, mentions in statements:
+        for statement in statements:
+            names = statement.names
             owner = names[0] if names else f"<module {path.name}>"
             for name in names:
                 defined.setdefault(name, set()).add(path.resolve())
-            for mention in mentions:
+            for mention in statement.mentions:
                 users.setdefault(mention, set()).add((path.resolve(), owner))
     changed = True
     while changed:
@@ -339,20 +351,22 @@ def shadow(
     blocked: dict[Path, set[str]] = {}
     messages: dict[tuple[Path, str], str] = {}
     compiled: dict[Path, str] = {}
-    found: list[tuple[str, str, object]] = []
+    # Every forbidden function first, then who holds each: importing a later one can load
+    # modules that hold an earlier one.
+    found: list[tuple[str, str, str, str, object]] = []
     hidden = {entry.name for entry in outside_runtime()}
     for name, message in forbidden.items():
-        if name.split(".")[0] in hidden:
+        library = name.split(".")[0]
+        if library in hidden:
             continue  # the whole library is hidden in the sandbox
         module_name, _, attribute = name.rpartition(".")
         try:
-            found.append((name, message, getattr(_importlib.import_module(module_name), attribute)))
+            target = getattr(_importlib.import_module(module_name), attribute)
         except (ImportError, AttributeError):
             continue
-    targets = [(target, name.split(".")[0]) for name, _, target in found]
-    for (name, message, _), holders in zip(found, _holders(targets), strict=True):
-        library = name.split(".")[0]
-        module_name, _, attribute = name.rpartition(".")
+        found.append((message, library, module_name, attribute, target))
+    everyone = _holders([(target, library) for _, library, _, _, target in found])
+    for (message, library, module_name, attribute, _), holders in zip(found, everyone, strict=True):
         for holder, held_as in holders:
             path = _module_file(__import__("sys").modules[holder])
             if path is None:
@@ -424,19 +438,6 @@ def compiled_copy(directory: Path) -> Path:
     return copy
 
 
-@functools.lru_cache(maxsize=128)
-def _definitions(text: str) -> tuple[tuple[tuple[str, ...], int, int], ...]:
-    """The top-level definitions of a module's source: (names, first line, last line) of each
-    ``def``, ``class`` (decorators included) and assignment to plain names. Parsed once."""
-    found = []
-    for node in parse_source(text).body:
-        names, whole = _defined_names(node)
-        if names and whole:
-            first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
-            found.append((tuple(names), first, node.end_lineno or node.lineno))
-    return tuple(found)
-
-
 def _defined_names(node: Any) -> tuple[list[str], bool]:
     """The names a top-level statement defines (a ``def``, a ``class``, an assignment to plain
     names), and whether those are all it assigns (not ``a.b = x = ...``, not ``a, b = ...``)."""
@@ -461,8 +462,9 @@ def _without_definitions(text: str, table: dict[str, str]) -> str:
     """
     lines = text.splitlines(keepends=True)
     cuts: list[tuple[int, int, str]] = []
-    for names, first, last in _definitions(text):
-        if not all(name in table for name in names):
+    for statement in _statements(text):
+        names, first, last = statement.names, statement.first, statement.last
+        if not (names and statement.whole and all(name in table for name in names)):
             continue
         stand_ins = "".join(
             f"def {name}(*args, **kwargs):\n"
