@@ -501,3 +501,15 @@ def test_the_memory_of_a_threaded_call_does_not_depend_on_timing(monkeypatch, th
     assert min(peaks) >= 2 * chunk_bytes, peaks
     assert max(peaks) - min(peaks) < chunk_bytes // 8, peaks
     one_at_a_time.shutdown()
+
+
+@pytest.mark.parametrize("weight", [None, [1.5, 0.7, 2.0]])
+def test_compiled_kernel_sums_a_smoothed_row_near_the_float32_limit_in_float64(compiled, weight):
+    # three surprisals of 3e38 add up to 9e38; the row's loss, below 1.2e38, is a float32 number
+    z = np.array([[3e38, -1e30, -2e30], [-3.7, -3.2, 5.3]], dtype=np.float32)
+    y = np.array([0, 2])
+    loss = xent.softmax_cross_entropy(z, y, weight=weight, reduction="none", label_smoothing=0.5)
+    assert np.all(np.isfinite(loss)), loss
+    w = np.ones(3) if weight is None else np.array(weight)
+    want = 0.5 / 3 * (3e38 * w[0] + (3e38 + 1e30) * w[1] + (3e38 + 2e30) * w[2] - 3e38 * w[0])
+    np.testing.assert_allclose(loss[0], want, rtol=1e-6)

@@ -1013,3 +1013,46 @@ def test_binary_cross_entropy_gradient_equals_finite_differences(
         none.mean(),
         rtol=1e-13,
     )
+
+
+# --- float32 sums near the top of the range ----------------------------------------------------
+#
+# Found by a differential fuzz against PyTorch in float64: terms near float32's limit of 3.4e38
+# add up beyond it, while the result asked for (a mean, a smoothed row's loss) is a float32
+# number. PyTorch's float32 gives inf for these; the right float32 answer is the number.
+
+
+def test_a_float32_mean_of_losses_near_the_limit_is_that_number_not_inf():
+    big = np.float32(3e38)
+    z = np.array([[0.0, big], [big, 0.0]], dtype=np.float32)  # each row's loss is 3e38
+    y = np.array([0, 1])
+    assert np.float32(xent.softmax_cross_entropy(z, y)) == big
+    assert np.isinf(xent.softmax_cross_entropy(z, y, reduction="sum"))  # 6e38: inf in float32
+    logits = np.full(4, big)  # (1 - t) z = 1.5e38 each, 6e38 together
+    bce = xent.binary_cross_entropy_with_logits(logits, np.full(4, 0.5, dtype=np.float32))
+    assert bce.dtype == np.float32 and bce == np.float32(1.5e38)
+    assert xent.nll_loss(-z, 1 - y) == big  # picks -(-3e38) twice
+
+
+@pytest.mark.parametrize("weight", [None, [1.5, 0.7, 2.0]])
+def test_a_smoothed_rows_loss_near_the_limit_is_that_number_not_inf(weight):
+    # row 0: three surprisals of 3e38 (9e38 together), each row's loss below 1.2e38
+    z = np.array([[3e38, -1e30, -2e30], [-3.7, -3.2, 5.3], [1.7, 1e38, 2.08]], dtype=np.float32)
+    y = np.array([0, 2, 1])
+    w = None if weight is None else np.array(weight)
+    z64 = z.astype(np.float64)
+    log_norm = np.max(z64, axis=1) + np.log(np.sum(np.exp(z64 - z64.max(1, keepdims=True)), 1))
+    surprisal = log_norm[:, None] - z64
+    class_w = np.ones(3) if w is None else w
+    want = 0.5 * class_w[y] * surprisal[np.arange(3), y] + 0.5 / 3 * (surprisal @ class_w)
+    got = xent.softmax_cross_entropy(z, y, weight=w, reduction="none", label_smoothing=0.5)
+    assert np.all(np.isfinite(got)), got
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
+def test_a_weighted_binary_term_beyond_the_range_is_inf_without_a_warning():
+    # 1.94 * 3.88 * 0.76 * 1e38 is beyond float32: inf is its value there, said without a warning
+    loss = xent.binary_cross_entropy_with_logits(
+        np.float32([-1e38]), np.float32([0.76]), weight=[1.94], pos_weight=[3.88], reduction="none"
+    )
+    assert np.isinf(loss[0])

@@ -366,8 +366,13 @@ def _fused_rows(
     np.subtract(z, row_max[:, None], out=g)
     shifted_target = g[index, target]
     if smoothing:
-        # sum_c w_c (z_c - m) <= 0; a class of weight 0 at a -inf logit makes it NaN.
-        shifted_sum = g.sum(axis=1) if class_weight is None else g @ class_weight
+        # sum_c w_c (z_c - m) <= 0; a class of weight 0 at a -inf logit makes it NaN. Summed
+        # in float64: terms near the float32 limit add up beyond it (a representable loss
+        # came out inf).
+        if class_weight is None:
+            shifted_sum = g.sum(axis=1, dtype=np.float64)
+        else:
+            shifted_sum = g @ class_weight.astype(np.float64)
         bad |= np.isnan(shifted_sum)
     np.exp(g, out=g)
     # e^0 = 1 exactly at the top; leaving it out of the sum keeps r accurate when r << eps.

@@ -148,7 +148,7 @@ def fused_rows(
             # sum_c w_c (z_c - m) <= 0; a class of weight 0 at a -inf logit makes it NaN.
             if weighted:
                 for j in range(num_classes):
-                    shifted_sum += class_weight[j] * (zi[j] - m)
+                    shifted_sum += class_weight[j] * np.float64(zi[j] - m)
             else:
                 for j in range(num_classes):
                     shifted_sum += zi[j] - m

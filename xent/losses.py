@@ -85,16 +85,19 @@ def _reduce(
     """Sum or average per-sample losses; ``grad`` (class axis last) is scaled to match."""
     if reduction == "none":
         return per_sample, grad
+    dtype = per_sample.dtype
     with np.errstate(over="ignore", invalid="ignore"):
-        # A sum beyond the dtype's range is inf, the right answer in that dtype; inf - inf is
-        # NaN, said by the value, not by a warning.
-        total = np.sum(per_sample)
-    if reduction == "sum":
-        return total, grad
-    if denominator != 0:
-        with np.errstate(over="ignore", invalid="ignore"):
-            return total / denominator, None if grad is None else grad / denominator
-    return _nothing_to_average(per_sample.dtype, grad, ignored)
+        # Summed in float64 (at least) and rounded once to the dtype: a float32 mean of losses
+        # near 1e38 is a float32 number though their float32 sum is not (it was inf). A sum
+        # beyond the dtype's range is inf, the right answer in that dtype; inf - inf is NaN,
+        # said by the value, not by a warning.
+        total = np.sum(per_sample, dtype=np.result_type(dtype, np.float64))
+        if reduction == "sum":
+            return total.astype(dtype), grad
+        if denominator != 0:
+            mean = (total / denominator).astype(dtype)
+            return mean, None if grad is None else grad / denominator
+    return _nothing_to_average(dtype, grad, ignored)
 
 
 def _nothing_to_average(
@@ -311,12 +314,14 @@ def _index_target_terms(
     # 0 * inf = 0 for a weight-0 target at a -inf logit; a NaN logit stays NaN.
     loss = np.where((w_y == 0) & ~np.isnan(nll), 0, (1 - eps) * w_y * nll)
     if eps > 0:
-        surprisal = parts.log_norm - parts.shifted
+        # Summed in float64: terms near the dtype's limit add up beyond it, the loss may not.
+        surprisal = (parts.log_norm - parts.shifted).astype(np.float64)
         if w is None:
             smooth = np.sum(surprisal, axis=-1)
         else:
             smooth = np.sum(np.where(w == 0, 0, w * surprisal), axis=-1)
-        loss = loss + eps / num_classes * smooth
+        with np.errstate(over="ignore"):  # beyond the dtype's range: inf, its value there
+            loss = (loss + eps / num_classes * smooth).astype(loss.dtype)
     loss = np.where(ignored, 0, loss)
     denominator = np.sum(w_y)
 
@@ -570,9 +575,10 @@ def _binary_cross_entropy_with_logits(
     pw = _validate.elementwise_weight(pos_weight, z.shape, z.dtype, "pos_weight")
     positive = y if pw is None else pw * y
     negative = 1 - y
-    with np.errstate(invalid="ignore"):
+    with np.errstate(over="ignore", invalid="ignore"):
         # Both softplus terms keep their exact limits at z = +-inf; a zero coefficient
-        # multiplies an infinite softplus to 0 by 0 log 0 = 0, not to NaN.
+        # multiplies an infinite softplus to 0 by 0 log 0 = 0, not to NaN. A weighted term
+        # beyond the dtype's range is inf, its right value there, not a warning.
         loss = np.where(positive == 0, 0, positive * softplus(-z)) + np.where(
             negative == 0, 0, negative * softplus(z)
         )
