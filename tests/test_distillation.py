@@ -346,3 +346,33 @@ def test_a_tiny_distillation_loss_keeps_its_relative_accuracy(dtype: type, rtol:
     assert math.isclose(
         float(xent.distillation_loss(z, v, temperature=1.0)), exact_loss, rel_tol=rtol
     )
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("gap", [1e6, 1e30])
+def test_a_teacher_that_rules_a_class_out_by_a_huge_gap_is_not_taken_for_a_close_one(dtype, gap):
+    # Found by a differential fuzz: the close-prediction form took p e^-x as e^(log p - x), two
+    # numbers near -gap / T whose difference lost every digit, and the row passed for close
+    # with a KL of log 2 (the loss T^2 log 2 whatever the student said).
+    z = np.array([[1.5477570295333862, -1.3191795349121094], [3.0, 1.0]], dtype=dtype)
+    v = np.array([[-gap, 0.0], [0.0, -gap]], dtype=dtype)  # the teacher is sure: class 1, class 0
+    temperature = 0.5
+    log_q = z / temperature - np.log(np.sum(np.exp(z / temperature), axis=1, keepdims=True))
+    want = -(temperature**2) * np.array([log_q[0, 1], log_q[1, 0]])
+    loss, grad = xent.distillation_loss_with_grad(z, v, temperature=temperature, reduction="none")
+    np.testing.assert_allclose(loss, want, rtol=1e-5)
+    q = np.exp(log_q)
+    np.testing.assert_allclose(grad, temperature * (q - np.eye(2)[[1, 0]]), rtol=1e-5, atol=1e-7)
+
+
+def test_an_overflow_that_would_give_nan_is_refused_like_one_that_gives_inf():
+    # float32 logits 3e38 at T = 0.5: the gap / T overflows to inf, and inf - inf made the loss
+    # NaN, which passed silently where an infinite loss was refused
+    z = np.array([[-22.1, -10.5, 3e38]], dtype=np.float32)
+    v = np.array([[1.5e29, 7.8e28, -1.1e29]], dtype=np.float32)
+    with pytest.raises(ValueError, match="temperature=0.5 is too small for float32"):
+        xent.distillation_loss(z, v, temperature=0.5)
+    with pytest.raises(ValueError, match="pass float64 logits"):
+        xent.distillation_loss_with_grad(z, v, temperature=0.5)
+    loss = xent.distillation_loss(z.astype(np.float64), v.astype(np.float64), temperature=0.5)
+    assert np.isclose(loss, 0.25 * (3e38 + 1.1e29) / 0.5, rtol=1e-6)

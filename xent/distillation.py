@@ -75,7 +75,9 @@ def _distillation(
         # nothing, whatever the student says.
         terms = _times_probability(p, log_p, log_p - log_q)
         kl = np.sum(np.where(log_p == -np.inf, 0, terms), axis=-1)
-        close = _close_rows(p, log_p, teacher.shifted - student.shifted)
+        close = _close_rows(
+            p, teacher.shifted - student.shifted, student.shifted - teacher.log_norm
+        )
         if close is not None:
             kl = np.where(close.rows, close.kl, kl)
         # Gibbs' inequality: KL >= 0; a rounding just below 0 is noise (NaN stays NaN).
@@ -89,13 +91,14 @@ def _distillation(
             if close is not None:
                 difference = np.where(close.rows[..., None], close.q_minus_p, difference)
             grad = temperature * difference
-    if np.isposinf(loss).any():
-        # Finite logits have a finite KL: an infinite one means a gap / T overflowed the dtype.
+    if not np.isfinite(loss).all():
+        # Finite logits have a finite KL: an infinite or NaN one (inf - inf) means a gap / T
+        # overflowed the dtype.
         finite = np.ones(loss.shape, dtype=bool)
         for logits in (student_logits, teacher_logits):
             values = np.moveaxis(np.asarray(logits, dtype=np.float64), axis, -1)
             finite &= np.isfinite(values).all(-1)
-        if (np.isposinf(loss) & finite).any():
+        if (~np.isfinite(loss) & finite).any():
             remedy = "rescale the logits" if dtype == np.float64 else "pass float64 logits"
             raise ValueError(
                 f"temperature={temperature!r} is too small for {np.dtype(dtype).name} logits: "
@@ -117,7 +120,7 @@ class _Close(NamedTuple):
     q_minus_p: np.ndarray
 
 
-def _close_rows(p: np.ndarray, log_p: np.ndarray, delta: np.ndarray) -> _Close | None:
+def _close_rows(p: np.ndarray, delta: np.ndarray, log_p_minus_delta: np.ndarray) -> _Close | None:
     """KL(p || q) and q - p, accurate when the student's softmax is close to the teacher's.
 
     With ``delta = v / T - z / T`` centred under ``p`` (``x = delta - E_p[delta]``),
@@ -126,20 +129,28 @@ def _close_rows(p: np.ndarray, log_p: np.ndarray, delta: np.ndarray) -> _Close |
     of size ``log K`` to get a KL of size ``(gap / T)^2``: its error grew like ``T^2`` (63 % at
     ``T = 1e4`` in float32). Used on rows of finite logits where ``E_p[g] <= 1``; elsewhere the
     KL is not small and the direct form is accurate. None when no row qualifies.
+
+    ``p e^-x`` is taken as ``e^(log p - delta + E_p[delta])``, with ``log p - delta`` (the
+    student's shifted logit less the teacher's log-normaliser) given as computed, never as the
+    difference of ``log p`` and ``delta``: for a class the teacher rules out by a gap of 1e30,
+    both are near -1e30, their difference lost every digit, and a row far from close passed
+    for close with a KL of log 2.
     """
     finite = np.isfinite(delta).all(axis=-1, keepdims=True)
     if not finite.any():
         return None
     total = np.sum(p, axis=-1, keepdims=True)  # 1 up to rounding, divided out below
     d = np.where(finite, delta, 0)
-    x = d - np.sum(p * d, axis=-1, keepdims=True) / total
+    centre = np.sum(p * d, axis=-1, keepdims=True) / total
+    x = d - centre
+    log_p_minus_x = log_p_minus_delta + centre
     mean = np.sum(p * x, axis=-1, keepdims=True) / total  # 0 up to rounding
     small = np.abs(x) <= 0.5
     y = -np.where(small, x, 0)
     series = np.zeros_like(y)
     for coefficient in reversed(_SERIES):
         series = series * y + coefficient
-    weighted = np.where(small, p * (x * x) * series, np.exp(log_p - x) - p + p * x)
+    weighted = np.where(small, p * (x * x) * series, np.exp(log_p_minus_x) - p + p * x)
     g_mean = np.sum(np.where(finite, weighted, 0), axis=-1, keepdims=True) / total
     log_mean = np.log1p(g_mean - mean)
     kl = mean + log_mean
@@ -147,7 +158,7 @@ def _close_rows(p: np.ndarray, log_p: np.ndarray, delta: np.ndarray) -> _Close |
     change = np.expm1(-x - log_mean)
     q_minus_p = (p / total) * change
     # a tiny p with a large ratio: the product overflows where q itself is at most 2
-    q_minus_p = np.where(np.isfinite(q_minus_p), q_minus_p, np.exp(log_p - x - log_mean) - p)
+    q_minus_p = np.where(np.isfinite(q_minus_p), q_minus_p, np.exp(log_p_minus_x - log_mean) - p)
     return _Close(rows[..., 0], kl[..., 0], q_minus_p)
 
 
