@@ -23,7 +23,7 @@ from typing import Any
 import mpmath
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import xent
@@ -676,3 +676,84 @@ def test_focal_loss_matches_mpmath_or_raises(z: np.ndarray, seed: int, gamma: fl
             expected.append(float((-mpmath.expm1(log_q)) ** gamma * -log_q))
     condition = 1 + np.max(_shift_condition(rows), axis=-1)
     _check(loss, np.array(expected), 8 * _eps(z.dtype) * (1 + gamma) * condition)
+
+
+# --- float32 against float64 at the top of the range -------------------------------------------
+#
+# A differential fuzz found float32 losses that came out inf (or, for distillation, log 2) while
+# the answer was a float32 number: terms near 3.4e38 summed in float32, a difference of two
+# numbers near -1e30. The float64 path (held to PyTorch and mpmath elsewhere) has room to spare
+# at these magnitudes, so it is the judge here: the float32 result is the float64 one rounded
+# to float32, to a few ulps, inf exactly where that rounding is inf. What is promised is for
+# per-sample losses within float32's range: one beyond it is inf (its float32 value, as
+# ``reduction="none"`` returns it), and so is a mean or sum over it, as in PyTorch.
+
+_HUGE = st.sampled_from([0.0, 1.0, -1.0, 88.0, -104.0, 1e30, -1e30, 1e38, -1e38, 3e38, -3e38])
+_LOGIT = st.one_of(_HUGE, st.floats(min_value=-1e4, max_value=1e4, width=32))
+
+
+@st.composite
+def _extreme_rows(draw: Any) -> tuple[np.ndarray, np.ndarray]:
+    rows, classes = draw(st.integers(1, 4)), draw(st.integers(1, 5))
+    z = np.array(draw(st.lists(_LOGIT, min_size=rows * classes, max_size=rows * classes)))
+    y = np.array(draw(st.lists(st.integers(0, classes - 1), min_size=rows, max_size=rows)))
+    return z.reshape(rows, classes).astype(np.float32), y
+
+
+def _as_float32(value: Any) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        return np.asarray(value, dtype=np.float64).astype(np.float32)
+
+
+def _assert_float32_is_float64_rounded(got: Any, want64: Any) -> None:
+    want = _as_float32(want64)
+    got = np.asarray(got)
+    assert got.dtype == np.float32
+    np.testing.assert_array_equal(np.isinf(got), np.isinf(want))
+    finite = np.isfinite(want)
+    np.testing.assert_allclose(got[finite], want[finite], rtol=64 * 2.0**-23, atol=1e-37)
+
+
+@SETTINGS
+@given(
+    _extreme_rows(),
+    st.sampled_from(["none", "mean", "sum"]),
+    st.sampled_from([0.0, 0.1, 1.0]),
+    st.booleans(),
+)
+def test_float32_softmax_cross_entropy_at_extreme_logits_is_float64_rounded(
+    case: tuple[np.ndarray, np.ndarray], reduction: str, smoothing: float, weighted: bool
+) -> None:
+    z, y = case
+    weight = np.linspace(0.5, 2.0, z.shape[1]) if weighted else None
+    options = {"reduction": reduction, "label_smoothing": smoothing, "weight": weight}
+    per_sample = xent.softmax_cross_entropy(
+        z.astype(np.float64), y, **{**options, "reduction": "none"}
+    )
+    assume(np.all(np.abs(per_sample) <= np.finfo(np.float32).max))
+    got = xent.softmax_cross_entropy(z, y, **options)
+    _assert_float32_is_float64_rounded(
+        got, xent.softmax_cross_entropy(z.astype(np.float64), y, **options)
+    )
+
+
+@SETTINGS
+@given(_extreme_rows(), st.sampled_from(["none", "mean", "sum"]), st.booleans())
+def test_float32_binary_losses_at_extreme_logits_are_float64_rounded(
+    case: tuple[np.ndarray, np.ndarray], reduction: str, weighted: bool
+) -> None:
+    z, _ = case
+    target = np.linspace(0.0, 1.0, z.size).reshape(z.shape).astype(np.float32)
+    pos_weight = np.linspace(0.5, 3.0, z.shape[1]) if weighted else None
+    got = xent.binary_cross_entropy_with_logits(
+        z, target, pos_weight=pos_weight, reduction=reduction
+    )
+    z64, target64 = z.astype(np.float64), target.astype(np.float64)
+    per_sample = xent.binary_cross_entropy_with_logits(
+        z64, target64, pos_weight=pos_weight, reduction="none"
+    )
+    assume(np.all(np.abs(per_sample) <= np.finfo(np.float32).max))
+    want = xent.binary_cross_entropy_with_logits(
+        z64, target64, pos_weight=pos_weight, reduction=reduction
+    )
+    _assert_float32_is_float64_rounded(got, want)

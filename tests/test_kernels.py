@@ -513,3 +513,15 @@ def test_compiled_kernel_sums_a_smoothed_row_near_the_float32_limit_in_float64(c
     w = np.ones(3) if weight is None else np.array(weight)
     want = 0.5 / 3 * (3e38 * w[0] + (3e38 + 1e30) * w[1] + (3e38 + 2e30) * w[2] - 3e38 * w[0])
     np.testing.assert_allclose(loss[0], want, rtol=1e-6)
+    # a gap of 4e38, itself beyond float32, in a loss of 2e37 (of 4e37 weighted)
+    z = np.array([[1e38, -3e38, 0.0]], dtype=np.float32)
+    options = {"weight": weight, "reduction": "none", "label_smoothing": 0.1}
+    loss = xent.softmax_cross_entropy(z, np.array([0]), **options)
+    want = xent.softmax_cross_entropy(z.astype(np.float64), np.array([0]), **options)
+    np.testing.assert_allclose(loss, want, rtol=1e-6)
+    # the target's own gap of 4e38, at weight 0.5: a loss of 2e38
+    z = np.array([[-3e38, 0.0, 1e38]], dtype=np.float32)
+    options = {"weight": [0.5, 1.0, 1.0], "reduction": "none"}
+    loss = xent.softmax_cross_entropy(z, np.array([0]), **options)
+    want = xent.softmax_cross_entropy(z.astype(np.float64), np.array([0]), **options)
+    np.testing.assert_allclose(loss, want, rtol=1e-6)

@@ -363,17 +363,19 @@ def _fused_rows(
     a, b = terms.a[rows], terms.b[rows]
     smoothing = bool(np.any(b))
 
-    np.subtract(z, row_max[:, None], out=g)
-    shifted_target = g[index, target]
+    # The gaps z_c - m in float64, from z itself (before g, which may be z, is overwritten): a
+    # gap, or a sum of them, may be beyond float32's range while the loss is not (it was inf).
+    m64 = row_max.astype(np.float64)
+    shifted_target = z[index, target].astype(np.float64) - m64
     if smoothing:
-        # sum_c w_c (z_c - m) <= 0; a class of weight 0 at a -inf logit makes it NaN. Summed
-        # in float64: terms near the float32 limit add up beyond it (a representable loss
-        # came out inf).
+        # sum_c w_c (z_c - m) <= 0; a class of weight 0 at a -inf logit makes it NaN.
         if class_weight is None:
-            shifted_sum = g.sum(axis=1, dtype=np.float64)
+            shifted_sum = z.sum(axis=1, dtype=np.float64) - z.shape[1] * m64
         else:
-            shifted_sum = g @ class_weight.astype(np.float64)
+            w64 = class_weight.astype(np.float64)
+            shifted_sum = z @ w64 - np.sum(w64) * m64
         bad |= np.isnan(shifted_sum)
+    np.subtract(z, row_max[:, None], out=g)
     np.exp(g, out=g)
     # e^0 = 1 exactly at the top; leaving it out of the sum keeps r accurate when r << eps.
     g[index, top] = 0

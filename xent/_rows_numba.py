@@ -141,17 +141,18 @@ def fused_rows(
         if not math.isfinite(m):
             bad[i] = True
             continue
-        # Everything read from the row before anything is written: ``out`` may be ``z``.
-        shifted_target = zi[y] - m
+        # Everything read from the row before anything is written: ``out`` may be ``z``. The
+        # gaps in float64: a gap may be beyond float32's range while the loss is not.
+        shifted_target = np.float64(zi[y]) - np.float64(m)
         shifted_sum = 0.0
         if smoothing:
             # sum_c w_c (z_c - m) <= 0; a class of weight 0 at a -inf logit makes it NaN.
             if weighted:
                 for j in range(num_classes):
-                    shifted_sum += class_weight[j] * np.float64(zi[j] - m)
+                    shifted_sum += class_weight[j] * (np.float64(zi[j]) - np.float64(m))
             else:
                 for j in range(num_classes):
-                    shifted_sum += zi[j] - m
+                    shifted_sum += np.float64(zi[j]) - np.float64(m)
             if math.isnan(shifted_sum):
                 bad[i] = True
                 continue
