@@ -102,7 +102,8 @@ def _distillation(
             remedy = "rescale the logits" if dtype == np.float64 else "pass float64 logits"
             raise ValueError(
                 f"temperature={temperature!r} is too small for {np.dtype(dtype).name} logits: "
-                f"a logit gap divided by it overflows; {remedy}"
+                f"a logit gap divided by it, or the loss T^2 KL, is beyond the dtype's range; "
+                f"{remedy}"
             )
     reduced, grad = _reduce(loss, grad, reduction, loss.size)
     out_grad = None if grad is None else _validate.cast(np.moveaxis(grad, -1, axis), dtype)
