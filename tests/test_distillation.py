@@ -195,7 +195,7 @@ def test_a_student_ruling_out_a_teacher_class_costs_infinity() -> None:
 def test_huge_logits_do_not_overflow() -> None:
     # gap / T = 2e308 overflows float64 although the loss, T^2 gap / T = 5e307, does not:
     # refused, not an inf that the logits do not mean.
-    with pytest.raises(ValueError, match="too small for float64 logits.*rescale"):
+    with pytest.raises(ValueError, match="float64 logits at temperature=.*rescale"):
         xent.distillation_loss_with_grad(
             [[1e308, 0.0, -1e308]], [[0.0, 1e308, 0.0]], temperature=0.5
         )
@@ -285,7 +285,7 @@ def test_a_tiny_temperature_gives_the_limit_t_times_the_gap(
 def test_a_temperature_whose_gaps_overflow_the_dtype_is_refused() -> None:
     z = np.array([[0.0, 1.0]], dtype=np.float32)
     v = np.array([[1.0, 0.0]], dtype=np.float32)
-    with pytest.raises(ValueError, match="temperature=1e-40 is too small for float32"):
+    with pytest.raises(ValueError, match="float32 logits at temperature=1e-40"):
         xent.distillation_loss(z, v, temperature=1e-40)
     # an infinite loss that the logits do mean stays: the student rules out the teacher's class
     assert np.isposinf(xent.distillation_loss([[0.0, -np.inf]], [[0.0, 1.0]], temperature=1.0))
@@ -370,7 +370,7 @@ def test_an_overflow_that_would_give_nan_is_refused_like_one_that_gives_inf():
     # NaN, which passed silently where an infinite loss was refused
     z = np.array([[-22.1, -10.5, 3e38]], dtype=np.float32)
     v = np.array([[1.5e29, 7.8e28, -1.1e29]], dtype=np.float32)
-    with pytest.raises(ValueError, match="temperature=0.5 is too small for float32"):
+    with pytest.raises(ValueError, match="float32 logits at temperature=0.5"):
         xent.distillation_loss(z, v, temperature=0.5)
     with pytest.raises(ValueError, match="pass float64 logits"):
         xent.distillation_loss_with_grad(z, v, temperature=0.5)

@@ -101,9 +101,8 @@ def _distillation(
         if (~np.isfinite(loss) & finite).any():
             remedy = "rescale the logits" if dtype == np.float64 else "pass float64 logits"
             raise ValueError(
-                f"temperature={temperature!r} is too small for {np.dtype(dtype).name} logits: "
-                f"a logit gap divided by it, or the loss T^2 KL, is beyond the dtype's range; "
-                f"{remedy}"
+                f"{np.dtype(dtype).name} logits at temperature={temperature!r}: a logit gap "
+                f"divided by T, or the loss T^2 KL, is beyond the dtype's range; {remedy}"
             )
     reduced, grad = _reduce(loss, grad, reduction, loss.size)
     out_grad = None if grad is None else _validate.cast(np.moveaxis(grad, -1, axis), dtype)
