@@ -29,7 +29,7 @@ run() {
         grep '^FAILED' "/tmp/cpu-portability-$name.txt" | sed 's/ - .*//'
     fi
 }
-run native XENT_CPU=native
+run native
 run skylake-x OPENBLAS_CORETYPE=SkylakeX
 run sandybridge OPENBLAS_CORETYPE=Sandybridge NUMBA_CPU_NAME=generic
 run avx2 NPY_DISABLE_CPU_FEATURES="AVX512_ICL AVX512_SPR X86_V4" OPENBLAS_CORETYPE=Haswell \

@@ -307,11 +307,10 @@ def test_compiled_kernel_keeps_classes_whose_exponentials_are_subnormal(compiled
     np.testing.assert_allclose(grad[:, 0], -mass, rtol=1e-4)
 
 
-def _exponential_errors() -> dict[str, float]:
-    """The compiled ``e^x`` against the true one, called as the kernel calls it: inlined into
-    a loop compiled with the kernel's fast-math flags (reassociation included, so the loop
-    vectorises). Errors in float32 ulps where ``e^x`` is normal, and in units of the
-    subnormals' fixed spacing ``2^-149`` where it is subnormal (``x < -87.3``)."""
+def _compiled_exp(x: np.ndarray) -> np.ndarray:
+    """The compiled ``e^x`` of float32 ``x``, called as the kernel calls it: inlined into a loop
+    compiled with the kernel's fast-math flags (reassociation included, so the loop
+    vectorises)."""
     import numba
 
     from xent import _rows_numba as numba_kernel
@@ -321,10 +320,18 @@ def _exponential_errors() -> dict[str, float]:
         for i in range(x.shape[0]):
             out[i] = numba_kernel.exp_nonpositive(x[i])
 
-    x = -np.concatenate([np.geomspace(1e-8, 110.0, 100_001), np.linspace(0.0, 103.9, 400_001)])
-    x = np.concatenate([x.astype(np.float32), np.float32([0.0, -87.0, -87.5, -100.0])])
     got = np.empty_like(x)
     exp_all(x, got)
+    return got
+
+
+def _exponential_errors() -> dict[str, float]:
+    """:func:`_compiled_exp` against the true ``e^x``: in float32 ulps where ``e^x`` is normal,
+    and in units of the subnormals' fixed spacing ``2^-149`` where it is subnormal
+    (``x < -87.3``)."""
+    x = -np.concatenate([np.geomspace(1e-8, 110.0, 100_001), np.linspace(0.0, 103.9, 400_001)])
+    x = np.concatenate([x.astype(np.float32), np.float32([0.0, -87.0, -87.5, -100.0])])
+    got = _compiled_exp(x)
     want = np.exp(x.astype(np.float64))
     errors = np.abs(got - want) / np.spacing(want.astype(np.float32)).astype(np.float64)
     normal = want >= np.finfo(np.float32).tiny
@@ -359,18 +366,10 @@ def test_compiled_exponential_is_within_one_ulp_for_a_generic_cpu():
 
 
 def test_compiled_exponential_keeps_its_edges():
-    numba_kernel = pytest.importorskip("xent._rows_numba")
-    numba = pytest.importorskip("numba")
-
-    @numba.njit(fastmath=numba_kernel._FAST)
-    def exp_all(x, out):
-        for i in range(x.shape[0]):
-            out[i] = numba_kernel.exp_nonpositive(x[i])
-
+    pytest.importorskip("xent._rows_numba")
     x = -np.linspace(0.0, 110.0, 110_001).astype(np.float32)
     x = np.concatenate([x, np.float32([-104.0, -np.inf])])
-    got = np.empty_like(x)
-    exp_all(x, got)
+    got = _compiled_exp(x)
     assert got[x == 0] == 1  # the top entry's e^0 is exactly 1
     assert np.all(got[(x > -103.0) & (x < -87.5)] > 0)  # subnormal, not flushed to 0
     assert np.all(got[x <= -104.0] == 0)

@@ -1039,14 +1039,21 @@ def test_a_smoothed_rows_loss_near_the_limit_is_that_number_not_inf(weight):
     # row 0: three surprisals of 3e38 (9e38 together), each row's loss below 1.2e38
     z = np.array([[3e38, -1e30, -2e30], [-3.7, -3.2, 5.3], [1.7, 1e38, 2.08]], dtype=np.float32)
     y = np.array([0, 2, 1])
-    w = None if weight is None else np.array(weight)
-    z64 = z.astype(np.float64)
-    log_norm = np.max(z64, axis=1) + np.log(np.sum(np.exp(z64 - z64.max(1, keepdims=True)), 1))
-    surprisal = log_norm[:, None] - z64
-    class_w = np.ones(3) if w is None else w
-    want = 0.5 * class_w[y] * surprisal[np.arange(3), y] + 0.5 / 3 * (surprisal @ class_w)
-    got = xent.softmax_cross_entropy(z, y, weight=w, reduction="none", label_smoothing=0.5)
+    options = {"weight": weight, "reduction": "none", "label_smoothing": 0.5}
+    got = xent.softmax_cross_entropy(z, y, **options)
     assert np.all(np.isfinite(got)), got
+    # float64 has room to spare at these magnitudes (and is held to PyTorch elsewhere)
+    want = xent.softmax_cross_entropy(z.astype(np.float64), y, **options)
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
+def test_a_smoothed_row_redone_plainly_sums_in_float64_too():
+    # a class of weight 0 at a -inf logit sends the row to the plain version: three
+    # surprisals of 1e38 or 2e38 in a loss of 1e37
+    z = np.array([[1e38, -1e38, -1e38, -np.inf]], dtype=np.float32)
+    options = {"weight": [1.0, 1.0, 1.0, 0.0], "reduction": "none", "label_smoothing": 0.1}
+    got = xent.softmax_cross_entropy(z, np.array([0]), **options)
+    want = xent.softmax_cross_entropy(z.astype(np.float64), np.array([0]), **options)
     np.testing.assert_allclose(got, want, rtol=1e-6)
 
 

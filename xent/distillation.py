@@ -92,8 +92,8 @@ def _distillation(
                 difference = np.where(close.rows[..., None], close.q_minus_p, difference)
             grad = temperature * difference
     if not np.isfinite(loss).all():
-        # Finite logits have a finite KL: an infinite or NaN one (inf - inf) means a gap / T
-        # overflowed the dtype.
+        # Finite logits have a finite KL: an infinite or NaN one (inf - inf) means a gap / T,
+        # or the loss itself, overflowed the dtype.
         finite = np.ones(loss.shape, dtype=bool)
         for logits in (student_logits, teacher_logits):
             values = np.moveaxis(np.asarray(logits, dtype=np.float64), axis, -1)
