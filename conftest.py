@@ -16,6 +16,15 @@ from types import ModuleType
 
 import pytest
 
+#: Byte code is cached, as Python does by default, even where PYTHONDONTWRITEBYTECODE is set
+#: (some machines set it): with it, nothing was cached, so each xdist worker rewrote the
+#: asserts of every test module and compiled the package afresh, and so did every process the
+#: tests start (a worker's collection took 11 s instead of 6). Set here, before the workers
+#: start, so that they and every subprocess inherit it; the caches go to ``__pycache__``
+#: folders, which git ignores. The grader's sandbox and the chapters' venv set their own.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+sys.dont_write_bytecode = False
+
 #: The files that run longest (a minute or more of end-to-end work each), handed out first and
 #: in this order, so that the workers' last files are short ones and they finish together.
 #: pyproject's ``--no-loadscope-reorder`` keeps the order: by default xdist hands out the files

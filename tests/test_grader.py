@@ -916,22 +916,36 @@ def test_the_runners_kernel_reports_an_error_in_one_line() -> None:
     """The runner's kernel formats a traceback as the exception's line alone: nothing keeps
     it, and a chapter graded whole raises at dozens of cells (0.1 s each with source context)."""
     import nbformat
-    from nbclient import NotebookClient
 
     from xent.coursework import runner
 
     cell = nbformat.v4.new_code_cell("def f():\n    return 1 / 0\n\nf()")
-    client = NotebookClient(
-        nbformat.v4.new_notebook(cells=[cell]),
-        kernel_name="python3",
-        allow_errors=True,
-        timeout=60,
-        extra_arguments=list(runner.KERNEL_ARGUMENTS),
-    )
+    client = runner.new_client(60)
+    client.nb.cells.append(cell)
     client.execute()
     (error,) = cell.outputs
     assert error.ename == "ZeroDivisionError"
     assert len(error.traceback) == 1 and "line" not in error.traceback[0], error.traceback
+
+
+def test_the_runner_finds_its_kernel_without_importing_ipython() -> None:
+    """Left to itself, jupyter_client asks IPython where its kernels are, which imports all of
+    IPython: 0.35 s of processor time in every submission's runner, which never runs it.
+    Checked in a process of its own, loaded as the sandbox loads the runner (by its file)."""
+    code = (
+        "import runpy, sys\n"
+        f"runner = runpy.run_path({str(ROOT / 'xent' / 'coursework' / 'runner.py')!r})\n"
+        "manager = runner['new_client'](60).create_kernel_manager()\n"
+        "spec = manager.kernel_spec\n"
+        "print(spec.language, 'ipykernel_launcher' in spec.argv, 'IPython' in sys.modules)\n"
+        # nbclient's cell time limits need the asynchronous manager (its default)
+        "from jupyter_client import AsyncKernelManager\n"
+        "print(isinstance(manager, AsyncKernelManager))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert done.stdout.split() == ["python", "True", "False", "True"], done.stdout + done.stderr
 
 
 def test_student_ids_come_from_the_file_name_or_its_folder() -> None:

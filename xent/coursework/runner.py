@@ -114,6 +114,49 @@ KERNEL_ARGUMENTS = ("--HistoryManager.enabled=False", "--InteractiveShell.xmode=
 _PROBE_SECONDS = 2
 
 
+def _kernel_manager_class() -> type:
+    """nbclient's kernel manager (jupyter_client's asynchronous one), looking for the kernel
+    where Jupyter looks (``jupyter_path("kernels")``) and nowhere else. By default it also
+    asks IPython for ``~/.ipython/kernels``, and that question imports all of IPython, its
+    terminal and prompt_toolkit: 0.35 s of processor time in every submission's runner,
+    which never uses IPython (the kernel does, in its own process). The sandbox's home is
+    new and empty, so that folder holds no kernel anyway."""
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.paths import jupyter_path
+    from traitlets import default
+
+    class _KernelManager(AsyncKernelManager):
+        @default("kernel_spec_manager")
+        def _kernel_spec_manager_default(self) -> KernelSpecManager:
+            return KernelSpecManager(data_dir=self.data_dir, kernel_dirs=jupyter_path("kernels"))
+
+    return _KernelManager
+
+
+def new_client(cell_timeout: int) -> Any:
+    """The nbclient client the runner executes cells with, on a new empty notebook."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    return NotebookClient(
+        nbformat.v4.new_notebook(cells=[]),
+        timeout=cell_timeout,
+        kernel_name="python3",
+        kernel_manager_class=_kernel_manager_class(),
+        allow_errors=True,
+        interrupt_on_timeout=True,
+        error_on_timeout={"ename": "Timeout", "evalue": "cell timed out", "traceback": []},
+        record_timing=False,
+        # Outputs are not kept (results travel in results.jsonl): after a cell's reply,
+        # wait 1 s, not 4, for the rest of its output.
+        iopub_timeout=1,
+        # The sandbox ends every process anyway: no graceful shutdown to wait for.
+        shutdown_kernel="immediate",
+        extra_arguments=list(KERNEL_ARGUMENTS),
+    )
+
+
 def _done_keys() -> set[str]:
     """Cases with a result, and cases that started and never finished (they hung: not retried)."""
     seen: set[str] = set()
@@ -158,7 +201,6 @@ def main() -> int:
     for cached in seed.glob("fontlist-*.json") if seed.is_dir() else []:
         shutil.copy(cached, home / cached.name)
     import nbformat
-    from nbclient import NotebookClient
 
     notebook = nbformat.read("submission.ipynb", as_version=4)
     cells = [c for c in notebook.cells if c.cell_type == "code"]
@@ -170,21 +212,7 @@ def main() -> int:
 
     kernel_output = open(os.path.abspath("kernel-output.txt"), "ab")  # noqa: SIM115
     for _attempt in range(len(cells) + len(job["cases"]) + 2):
-        client = NotebookClient(
-            nbformat.v4.new_notebook(cells=[]),
-            timeout=cell_timeout,
-            kernel_name="python3",
-            allow_errors=True,
-            interrupt_on_timeout=True,
-            error_on_timeout={"ename": "Timeout", "evalue": "cell timed out", "traceback": []},
-            record_timing=False,
-            # Outputs are not kept (results travel in results.jsonl): after a cell's reply,
-            # wait 1 s, not 4, for the rest of its output.
-            iopub_timeout=1,
-            # The sandbox ends every process anyway: no graceful shutdown to wait for.
-            shutdown_kernel="immediate",
-            extra_arguments=list(KERNEL_ARGUMENTS),
-        )
+        client = new_client(cell_timeout)
         restart = False
         # The kernel (the student's code) gets output files of its own, never the runner's:
         # with an inherited copy it could truncate the runner's stdout, erase the line below
