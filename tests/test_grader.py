@@ -278,6 +278,31 @@ for _ in range(100000):
         break
 """,
     ],
+    # Children that end and are never waited for: zombies that would hold the sandbox's
+    # process slots, which the runner shares (the function scores only if there are none).
+    "unreaped_children": [
+        IMPORTS,
+        """\
+import os, time
+for _ in range(8):
+    if os.fork() == 0:
+        os._exit(0)
+time.sleep(0.5)
+def _zombies():
+    found = 0
+    for entry in os.listdir("/proc"):
+        try:
+            fields = open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        found += fields[0] == "Z" and int(fields[1]) == os.getpid()
+    return found
+def surprisal(p):
+    return -np.log(p) if _zombies() == 0 else 0.0
+""",
+        ENTROPY,
+        EMPIRICAL,
+    ],
     "memory_bomb": [
         *HONEST,
         """\
@@ -740,6 +765,7 @@ def test_forged_results_void_the_exercise_and_never_add_credit(batch: dict[str, 
     [
         "forked_child",
         "fork_bomb",
+        "unreaped_children",
         "memory_bomb",
         "ignored_signals",
         "network_and_files",

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import sys
 import time
 from pathlib import Path
@@ -174,6 +175,18 @@ def _done_keys() -> set[str]:
     return seen
 
 
+def _children_reaped() -> None:
+    """Run in the kernel's process before it starts: the processes it starts are reaped by
+    the system when they end (SIGCHLD ignored, which a new program keeps). Otherwise a child
+    the kernel never waits for, or one the runner ended after its cell, stays a zombie, and a
+    zombie still counts against the sandbox's process limit, which the runner shares with
+    the student's code: after a fork bomb, thirty of them left the runner unable to start a
+    thread (libzmq aborted it), and the honest functions beside the bomb lost their points,
+    once in about twenty grades. What the student's code sees: a subprocess's return code
+    reads 0."""
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+
+
 def _not_dumpable() -> None:
     """Make this process off limits to the kernel it starts, which runs as the same user:
     a process that is not "dumpable" cannot be traced, nor its files taken with
@@ -217,7 +230,9 @@ def main() -> int:
         # The kernel (the student's code) gets output files of its own, never the runner's:
         # with an inherited copy it could truncate the runner's stdout, erase the line below
         # and write its own text where the grader reads the runner's.
-        with client.setup_kernel(stdout=kernel_output, stderr=kernel_output):
+        with client.setup_kernel(
+            stdout=kernel_output, stderr=kernel_output, preexec_fn=_children_reaped
+        ):
             if not kernel_started:
                 kernel_started = True
                 _status("kernel", skipped=skipped, notes=notes)
