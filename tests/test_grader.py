@@ -1047,6 +1047,8 @@ def test_the_sandbox_hides_every_library_the_course_does_not_use() -> None:
     assert "sklearn" in hidden
     kept = {"numpy", "scipy", "sympy", "matplotlib", "IPython", "ipykernel", "zmq"}
     assert not kept & hidden
+    # the kernel's debugger and tab completion, which grading never uses (a faster start)
+    assert {"debugpy", "jedi", "parso"} <= hidden
     # The runtime is what Binder installs for the chapters, with the kernel and the runner.
     binder = (Path(__file__).parents[1] / "binder" / "requirements.txt").read_text()
     pinned = {line.split("==")[0].strip().lower() for line in binder.splitlines() if "==" in line}
