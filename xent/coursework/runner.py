@@ -182,7 +182,7 @@ def _children_reaped() -> None:
     zombie still counts against the sandbox's process limit, which the runner shares with
     the student's code: after a fork bomb, thirty of them left the runner unable to start a
     thread (libzmq aborted it), and the honest functions beside the bomb lost their points,
-    in 2 of 64 grades. What the student's code sees: a subprocess's return code reads 0."""
+    in 2 of 88 grades. What the student's code sees: a subprocess's return code reads 0."""
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)
 
 
