@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -75,6 +76,22 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         _KERNEL = data_dir
     if isinstance(_KERNEL, str):
         pytest.fail(_KERNEL, pytrace=False)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """A chapter's failing cell reports what the newest chapters' kernels wrote to stderr
+    (nbval itself discards it): the only trace of a kernel that died as it started."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if not (report.failed and type(item).__name__ == "IPyNbCell" and isinstance(_KERNEL, Path)):
+        return
+    logs = sorted((_KERNEL / _fresh_venv().KERNEL_LOGS).glob("*.log"), key=os.path.getmtime)
+    text = "\n".join(
+        f"--- {log.name}\n{log.read_text(errors='replace')[-3000:]}" for log in logs[-3:]
+    )
+    if text.strip():
+        report.sections.append(("stderr of the newest chapters' kernels", text))
 
 
 def _fresh_venv() -> ModuleType:

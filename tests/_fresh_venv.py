@@ -191,6 +191,8 @@ def clean_env() -> dict[str, str]:
 
 #: The kernel the chapters run in under nbval (``--nbval-kernel-name`` in ``pyproject.toml``).
 CHAPTERS_KERNEL = "xent-wheel"
+#: The folder of the chapters' kernels' stderr, one file per kernel, in the kernel's data folder.
+KERNEL_LOGS = "kernel-logs"
 
 
 def chapters_kernel(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -212,8 +214,20 @@ def chapters_kernel(tmp_path_factory: pytest.TempPathFactory) -> Path:
         # A kernel inherits the environment of whoever starts it (nbval, in the checkout):
         # an empty value unsets a PYTHON* variable for Python.
         env = {"PYTHONNOUSERSITE": "1", **{key: "" for key in UNCLEAN}}
+        # nbval sends a kernel's stderr to /dev/null; each kernel keeps its own in a file of
+        # KERNEL_LOGS instead, so that a kernel that dies as it starts says why (conftest.py
+        # adds the newest logs to a failing chapter's report).
+        logs = target / KERNEL_LOGS
+        logs.mkdir()
+        launcher = (
+            "import os, runpy, sys\n"
+            f"log = os.path.join({str(logs)!r}, os.path.basename(sys.argv[1]) + '.log')\n"
+            "os.dup2(os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644), 2)\n"
+            "sys.argv = ['ipykernel_launcher', '-f', sys.argv[1]]\n"
+            "runpy.run_module('ipykernel_launcher', run_name='__main__', alter_sys=True)\n"
+        )
         spec = {
-            "argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+            "argv": [str(python), "-c", launcher, "{connection_file}"],
             "display_name": "xent from its wheel",
             "language": "python",
             "env": env,

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from _fresh_venv import (
     CHAPTERS_KERNEL,
+    KERNEL_LOGS,
     REPO_ROOT,
     chapters_kernel,
     clean_env,
@@ -141,6 +142,9 @@ def test_the_chapters_kernel_imports_xent_from_the_wheel_where_nbval_starts_it(
     # Binder's pins have no numba: the chapters' numbers come from the numpy formulas. And
     # the kernel caches compiled modules, or each chapter would compile SciPy and SymPy again.
     assert (no_numba, no_cache) == ("True", "0")
+    # Its stderr, which nbval discards, is kept in a file of its own (for a failing report).
+    log = data_dir / KERNEL_LOGS / (Path(manager.connection_file).name + ".log")
+    assert log.is_file(), sorted((data_dir / KERNEL_LOGS).iterdir())
 
 
 # Where an install is written for readers: each `pip install` names the distribution, never
