@@ -23,7 +23,7 @@ from typing import Any
 import mpmath
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 import xent
@@ -714,27 +714,69 @@ def _assert_float32_is_float64_rounded(got: Any, want64: Any) -> None:
     np.testing.assert_allclose(got[finite], want[finite], rtol=64 * 2.0**-23, atol=1e-37)
 
 
+def _assert_float32_loss_is_float64_rounded(
+    loss: Any, z: np.ndarray, *args: Any, **options: Any
+) -> None:
+    """``loss(z, *args, **options)`` in float32 against the float64 one rounded, where each
+    sample's float64 loss is a float32 number (float inputs among ``args`` go along in float64)."""
+    wide = [a.astype(np.float64) if np.asarray(a).dtype.kind == "f" else a for a in args]
+    per_sample = loss(z.astype(np.float64), *wide, **{**options, "reduction": "none"})
+    assume(np.all(np.abs(per_sample) <= np.finfo(np.float32).max))
+    want = loss(z.astype(np.float64), *wide, **options)
+    _assert_float32_is_float64_rounded(loss(z, *args, **options), want)
+
+
 @SETTINGS
 @given(
     _extreme_rows(),
     st.sampled_from(["none", "mean", "sum"]),
     st.sampled_from([0.0, 0.1, 1.0]),
+    st.sampled_from(["none", "positive", "zero at -inf"]),
+)
+# The plain path's gap 3e38 - (-3e38) was inf in float32; its smoothed, weighted share is not.
+@example((np.array([[3e38, -3e38, 0.0]], np.float32), np.array([0])), "none", 0.1, "zero at -inf")
+def test_float32_softmax_cross_entropy_at_extreme_logits_is_float64_rounded(
+    case: tuple[np.ndarray, np.ndarray], reduction: str, smoothing: float, weights: str
+) -> None:
+    z, y = case[0].copy(), case[1]
+    weight = None if weights == "none" else np.linspace(0.5, 2.0, z.shape[1])
+    if weights == "zero at -inf":
+        # a class of weight 0 at a -inf logit: with smoothing, the row takes the plain path
+        assume(z.shape[1] >= 2)
+        weight[-1], z[:, -1] = 0.0, -np.inf
+    options = {"reduction": reduction, "label_smoothing": smoothing, "weight": weight}
+    _assert_float32_loss_is_float64_rounded(xent.softmax_cross_entropy, z, y, **options)
+
+
+@SETTINGS
+@given(
+    _extreme_rows(),
+    st.sampled_from(["none", "mean", "sum"]),
+    st.sampled_from([0.0, 0.1]),
     st.booleans(),
 )
-def test_float32_softmax_cross_entropy_at_extreme_logits_is_float64_rounded(
+def test_float32_soft_target_cross_entropy_at_extreme_logits_is_float64_rounded(
     case: tuple[np.ndarray, np.ndarray], reduction: str, smoothing: float, weighted: bool
 ) -> None:
-    z, y = case
+    z, _ = case
+    # 1/2, 1/4, ..., and the last twice: exactly 1 in float32 and float64 alike
+    k = z.shape[1]
+    p = np.tile(2.0 ** -np.minimum(np.arange(1, k + 1), k - 1), (z.shape[0], 1))
+    p = p.astype(np.float32) if k > 1 else np.ones_like(z)
     weight = np.linspace(0.5, 2.0, z.shape[1]) if weighted else None
     options = {"reduction": reduction, "label_smoothing": smoothing, "weight": weight}
-    per_sample = xent.softmax_cross_entropy(
-        z.astype(np.float64), y, **{**options, "reduction": "none"}
-    )
-    assume(np.all(np.abs(per_sample) <= np.finfo(np.float32).max))
-    got = xent.softmax_cross_entropy(z, y, **options)
-    _assert_float32_is_float64_rounded(
-        got, xent.softmax_cross_entropy(z.astype(np.float64), y, **options)
-    )
+    _assert_float32_loss_is_float64_rounded(xent.softmax_cross_entropy, z, p, **options)
+
+
+@SETTINGS
+@given(_extreme_rows(), st.sampled_from(["none", "mean", "sum"]), st.sampled_from([0.0, 2.0]))
+def test_float32_focal_loss_at_extreme_logits_is_float64_rounded(
+    case: tuple[np.ndarray, np.ndarray], reduction: str, gamma: float
+) -> None:
+    z, y = case
+    weight = np.linspace(0.25, 2.0, z.shape[1])
+    options = {"reduction": reduction, "gamma": gamma, "weight": weight}
+    _assert_float32_loss_is_float64_rounded(xent.focal_loss, z, y, **options)
 
 
 @SETTINGS

@@ -75,6 +75,23 @@ def _target(
     )
 
 
+def _loss_normalizer(z: np.ndarray) -> Any:
+    """:func:`xent.softmax._normalizer` for a loss, whose terms are the gaps ``m - z_c``.
+
+    A gap between two finite logits can be beyond the dtype's range (3e38 - (-3e38) in
+    float32) while the loss is not (a weight or a probability of 0.1 times it): where one came
+    out -inf, the rows are decomposed again in float64, and the caller rounds the loss once to
+    the dtype. Other inputs are untouched. (The fused kernels of :mod:`xent._rows` take their
+    gaps in float64 themselves.)
+    """
+    parts = _normalizer(z)
+    if z.dtype.itemsize < 8:
+        overflowed = np.isneginf(parts.shifted) & np.isfinite(z) & np.isfinite(parts.row_max)
+        if overflowed.any():
+            return _normalizer(z.astype(np.float64))
+    return parts
+
+
 def _reduce(
     per_sample: np.ndarray,
     grad: np.ndarray | None,
@@ -232,7 +249,7 @@ def _soft_target_rows(
         # -log q_c = log1p(r) - (z_c - m): exact at the top class, where log1p(r) ~ r is tiny.
         with np.errstate(invalid="ignore", over="ignore"):
             for rows in part:
-                parts = _normalizer(z2[rows].astype(work, copy=False))
+                parts = _loss_normalizer(z2[rows].astype(work, copy=False))
                 row_loss, row_grad, _ = _soft_target_terms(parts, p2[rows], w, eps, need_grad)
                 loss[rows] = row_loss
                 if grad is not None:
@@ -274,7 +291,7 @@ def _fused_index_target(
 
     def plain(z_rows: np.ndarray, rows: slice) -> tuple[np.ndarray, np.ndarray | None]:
         loss, grad, _ = _index_target_terms(
-            _normalizer(z_rows), target[rows], skip[rows], w, eps, need_grad
+            _loss_normalizer(z_rows), target[rows], skip[rows], w, eps, need_grad
         )
         return loss, grad
 
@@ -824,13 +841,12 @@ def _focal_loss(
     target = _validate.as_array(target, "target")
     if target.dtype.kind not in "iu":
         raise TypeError(
-            f"focal_loss takes class indices (integer dtype) as target; got dtype "
-            f"{target.dtype}"
+            f"focal_loss takes class indices (integer dtype) as target; got dtype {target.dtype}"
         )
     w = _validate.class_weight(weight, z.shape[-1], z.dtype)
     tgt = _target(target, np.moveaxis(z, -1, axis).shape, axis, ignore_index, z.dtype)
     assert tgt.indices is not None and tgt.ignored is not None
-    parts = _normalizer(z)
+    parts = _loss_normalizer(z)
     y = tgt.indices[..., None]
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         log_q = (np.take_along_axis(parts.shifted, y, axis=-1) - parts.log_norm)[..., 0]
